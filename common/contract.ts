@@ -1,0 +1,151 @@
+// The contract shared by the CLI and the plugin: names, labels, wire types and
+// the plugin's config.json. Dependency-free on purpose: both sides import it.
+
+export const LABEL_PREFIX = "vsp.";
+/** Prefix used by the proof of concept; accepted with the same meaning. */
+export const LEGACY_LABEL_PREFIX = "dk.almbrand.docker.plugin.secretprovider.vault.";
+
+export const PLUGIN_INTERFACE = "docker.secretprovider/1.0";
+export const PLUGIN_SOCKET = "vsp.sock";
+export const PLUGIN_ENTRYPOINT = ["/usr/local/bin/node", "/vsp/plugin.cjs"];
+export const HELPER_COMMAND = ["/usr/local/bin/node", "/vsp/helper.cjs"];
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+export const DEFAULT_NAME = "vsp";
+export const DEFAULT_POLICY_PREFIX = "swarm-";
+/** Where the helper sees its bootstrap secret, and so where the plugin reads it. */
+export const BOOTSTRAP_SECRET_TARGET = "vsp-bootstrap-token";
+
+/** Labels vsp puts on the Swarm objects it manages. */
+export const OBJECT_LABELS = {
+  managedBy: "vsp.managed-by",
+  role: "vsp.role",
+  accessor: "vsp.accessor",
+  version: "vsp.version",
+  configHash: "vsp.config-hash",
+  createdAt: "vsp.created-at",
+} as const;
+
+export type ObjectRole = "helper" | "plugin" | "bootstrap-token";
+
+export function policyName(name: string): string {
+  return `${name}-plugin`;
+}
+export function tokenRoleName(name: string): string {
+  return `${name}-task`;
+}
+export function helperServiceName(name: string): string {
+  return `${name}-helper`;
+}
+export function pluginServiceName(name: string): string {
+  return `${name}-plugin`;
+}
+export function bootstrapSecretName(name: string, version: number): string {
+  return `${name}-bootstrap-v${version}`;
+}
+
+/** POST /SecretProvider.GetSecret body, as sent by swarmkit. Every key is optional. */
+export interface GetSecretRequest {
+  SecretName?: string;
+  SecretLabels?: Record<string, string>;
+  ServiceHostname?: string;
+  ServiceID?: string;
+  ServiceName?: string;
+  ServiceLabels?: Record<string, string>;
+  TaskID?: string;
+  TaskName?: string;
+  TaskImage?: string;
+  NodeID?: string;
+  ServiceEndpointSpec?: unknown;
+}
+
+export interface GetSecretResponse {
+  /** base64 of the value; absent on error. */
+  Value?: string;
+  Err?: string;
+  DoNotReuse?: boolean;
+}
+
+export const MAX_VALUE_BYTES = 500 * 1024 - 1;
+
+/** Environment the plugin reads; each is settable through the plugin service's env. */
+export const PLUGIN_ENV = {
+  vaultAddr: "VAULT_ADDR",
+  vaultNamespace: "VAULT_NAMESPACE",
+  vaultCaCert: "VSP_VAULT_CACERT_PEM",
+  name: "VSP_NAME",
+  tokenRole: "VSP_TOKEN_ROLE",
+  policyPrefix: "VSP_POLICY_PREFIX",
+  helperLabel: "VSP_HELPER_LABEL",
+  vaultTimeoutMs: "VSP_VAULT_TIMEOUT_MS",
+  vaultRetries: "VSP_VAULT_RETRIES",
+  repeatTtlMs: "VSP_REPEAT_TTL_MS",
+  logLevel: "VSP_LOG_LEVEL",
+} as const;
+
+export interface PluginConfigOptions {
+  dockerSocket?: string;
+  description?: string;
+}
+
+interface PluginEnvEntry {
+  name: string;
+  description: string;
+  settable: string[];
+  value: string;
+}
+
+export interface PluginConfig {
+  description: string;
+  documentation: string;
+  entrypoint: string[];
+  workdir: string;
+  interface: { types: string[]; socket: string };
+  network: { type: string };
+  mounts: { name: string; description: string; source: string; destination: string; type: string; options: string[] }[];
+  env: PluginEnvEntry[];
+  linux: { capabilities: string[] };
+}
+
+const envDefaults: Record<keyof typeof PLUGIN_ENV, [string, string]> = {
+  vaultAddr: ["", "Vault/OpenBao address, e.g. https://vault.example:8200"],
+  vaultNamespace: ["", "Vault Enterprise namespace"],
+  vaultCaCert: ["", "PEM of the CA that signs Vault's certificate"],
+  name: [DEFAULT_NAME, "vsp deployment name (helper label value, role and policy names)"],
+  tokenRole: ["", "token role for task tokens (default <name>-task)"],
+  policyPrefix: [DEFAULT_POLICY_PREFIX, "prefix of service policies"],
+  helperLabel: ["vsp.role=helper", "label of the helper container"],
+  vaultTimeoutMs: ["5000", "timeout of one Vault call in ms"],
+  vaultRetries: ["2", "retries of a Vault call on network errors"],
+  repeatTtlMs: ["60000", "how long a repeated request gets the value already issued"],
+  logLevel: ["info", "info or debug"],
+};
+
+/** config.json of the managed plugin. The docker.sock source is a host path: a build option. */
+export function pluginConfig(opts: PluginConfigOptions = {}): PluginConfig {
+  const socket = opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
+  return {
+    description: opts.description ?? "vsp: Vault/OpenBao secrets for Swarm tasks",
+    documentation: "https://github.com/vsp/vsp",
+    entrypoint: PLUGIN_ENTRYPOINT,
+    workdir: "/vsp",
+    interface: { types: [PLUGIN_INTERFACE], socket: PLUGIN_SOCKET },
+    network: { type: "host" },
+    mounts: [
+      {
+        name: "docker-socket",
+        description: "the manager's Docker socket, to read the bootstrap token from the helper",
+        source: socket,
+        destination: "/var/run/docker.sock",
+        type: "bind",
+        options: ["rbind", "rw"],
+      },
+    ],
+    env: (Object.keys(PLUGIN_ENV) as (keyof typeof PLUGIN_ENV)[]).map((k) => ({
+      name: PLUGIN_ENV[k],
+      description: envDefaults[k][1],
+      settable: ["value"],
+      value: envDefaults[k][0],
+    })),
+    linux: { capabilities: [] },
+  };
+}

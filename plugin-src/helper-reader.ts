@@ -1,0 +1,92 @@
+// Reads the bootstrap token from the helper container on this node, through the Docker socket.
+import { PassThrough } from "node:stream";
+import Docker from "dockerode";
+import { BOOTSTRAP_SECRET_TARGET, OBJECT_LABELS } from "../common/contract.js";
+import { ProviderError } from "./errors.js";
+
+export interface BootstrapSource {
+  readToken(): Promise<string>;
+}
+
+export class HelperReader implements BootstrapSource {
+  private readonly docker: Docker;
+  private nodeId: string | undefined;
+
+  constructor(
+    private readonly name: string,
+    socketPath = "/var/run/docker.sock",
+  ) {
+    this.docker = new Docker({ socketPath, timeout: 10_000 });
+  }
+
+  private async localNodeId(): Promise<string> {
+    if (this.nodeId) return this.nodeId;
+    const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
+    const id = info.Swarm?.NodeID;
+    if (!id) throw new ProviderError("this engine is not a swarm node; the plugin must run on a manager", "bootstrap");
+    this.nodeId = id;
+    return id;
+  }
+
+  async readToken(): Promise<string> {
+    let containers: Docker.ContainerInfo[];
+    let nodeId: string;
+    try {
+      nodeId = await this.localNodeId();
+      containers = await this.docker.listContainers({
+        filters: {
+          label: [
+            `${OBJECT_LABELS.role}=helper`,
+            `${OBJECT_LABELS.managedBy}=${this.name}`,
+            `com.docker.swarm.node.id=${nodeId}`,
+          ],
+          status: ["running"],
+        },
+      });
+    } catch (err) {
+      if (err instanceof ProviderError) throw err;
+      throw new ProviderError(
+        `cannot reach the Docker socket to find the helper (${(err as Error).message.slice(0, 120)})`,
+        "bootstrap",
+      );
+    }
+    if (containers.length === 0) {
+      throw new ProviderError(
+        `no running helper container of "${this.name}" on this node; run vsp deploy (or vsp status to see the helper)`,
+        "bootstrap",
+      );
+    }
+    // During a rotation the old and the new helper task may both run: the newest holds the newest token.
+    containers.sort((a, b) => b.Created - a.Created);
+    const chosen = containers[0]!;
+    const token = (await this.exec(chosen.Id, ["cat", `/run/secrets/${BOOTSTRAP_SECRET_TARGET}`])).trim();
+    if (token === "") throw new ProviderError("the helper's bootstrap secret is empty; run vsp bootstrap-token rotate", "bootstrap");
+    return token;
+  }
+
+  private async exec(containerId: string, cmd: string[]): Promise<string> {
+    const container = this.docker.getContainer(containerId);
+    const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on("data", (d: Buffer) => out.push(d));
+    stderr.on("data", (d: Buffer) => err.push(d));
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    await new Promise<void>((resolve, reject) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", reject);
+    });
+    const result = await exec.inspect();
+    if (result.ExitCode !== 0) {
+      throw new ProviderError(
+        `reading the bootstrap token from helper container ${containerId.slice(0, 12)} failed (exit ${result.ExitCode}: ${Buffer.concat(err).toString().trim().slice(0, 120)})`,
+        "bootstrap",
+      );
+    }
+    return Buffer.concat(out).toString("utf8");
+  }
+}

@@ -1,0 +1,149 @@
+// Secret labels → a validated SecretSpec. Pure: no Vault, no HTTP.
+import { LABEL_PREFIX, LEGACY_LABEL_PREFIX } from "../common/contract.js";
+import { parseDurationSeconds, printable } from "./durations.js";
+import { ProviderError } from "./errors.js";
+
+export type SecretType = "kv" | "token" | "read" | "write";
+export type SecretFormat = "plain" | "json" | "meta+json" | "env";
+
+export interface SecretSpec {
+  type: SecretType;
+  /** Raw path, placeholders not yet substituted; undefined = the type's default. */
+  path?: string;
+  field?: string;
+  format: SecretFormat;
+  version?: number;
+  /** Wrapping TTL in seconds, or undefined for no wrapping. */
+  wrapSeconds?: number;
+  ttlSeconds?: number;
+  numUses?: number;
+  periodSeconds?: number;
+  data: Record<string, string>;
+}
+
+export const DEFAULT_WRAP_SECONDS = 300;
+const MAX_LABELS = 64;
+const MAX_LABEL_VALUE = 4096;
+
+const TYPES: Record<string, SecretType> = {
+  kv: "kv",
+  token: "token",
+  vault_token: "token",
+  read: "read",
+  write: "write",
+};
+const FORMATS: SecretFormat[] = ["plain", "json", "meta+json", "env"];
+const SIMPLE_KEYS = new Set(["type", "path", "field", "format", "version", "wrap", "ttl", "num-uses", "period"]);
+
+/** Collects the `vsp.` (or legacy-prefixed) labels; other labels (e.g. com.docker.stack.namespace) are not ours. */
+function ownLabels(labels: Record<string, string>): Map<string, string> {
+  const own = new Map<string, string>();
+  let count = 0;
+  for (const [key, value] of Object.entries(labels)) {
+    const prefix = key.startsWith(LABEL_PREFIX)
+      ? LABEL_PREFIX
+      : key.startsWith(LEGACY_LABEL_PREFIX)
+        ? LEGACY_LABEL_PREFIX
+        : undefined;
+    if (!prefix) continue;
+    if (++count > MAX_LABELS) throw new ProviderError(`more than ${MAX_LABELS} vsp labels`);
+    const short = key.slice(prefix.length);
+    if (value.length > MAX_LABEL_VALUE) {
+      throw new ProviderError(`label ${printable(key)} is longer than ${MAX_LABEL_VALUE} characters`);
+    }
+    const previous = own.get(short);
+    if (previous !== undefined && previous !== value) {
+      throw new ProviderError(
+        `labels ${LABEL_PREFIX}${printable(short)} and ${LEGACY_LABEL_PREFIX}${printable(short)} disagree`,
+      );
+    }
+    own.set(short, value);
+  }
+  return own;
+}
+
+export function parseLabels(labels: Record<string, string>): SecretSpec {
+  const own = ownLabels(labels);
+  const data: Record<string, string> = {};
+  for (const [key, value] of own) {
+    if (key.startsWith("data.")) {
+      const field = key.slice(5);
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(field)) {
+        throw new ProviderError(`label ${LABEL_PREFIX}${printable(key)}: body field name is not [A-Za-z0-9_.-]`);
+      }
+      data[field] = value;
+    } else if (!SIMPLE_KEYS.has(key)) {
+      throw new ProviderError(
+        `unknown label ${LABEL_PREFIX}${printable(key)} (known: ${[...SIMPLE_KEYS].join(", ")}, data.<key>)`,
+      );
+    }
+  }
+
+  const rawType = own.get("type") ?? "kv";
+  const type = TYPES[rawType];
+  if (!type) throw new ProviderError(`label ${LABEL_PREFIX}type: "${printable(rawType)}" is not kv, token, read or write`);
+
+  const rawFormat = own.get("format") ?? "plain";
+  if (!FORMATS.includes(rawFormat as SecretFormat)) {
+    throw new ProviderError(`label ${LABEL_PREFIX}format: "${printable(rawFormat)}" is not ${FORMATS.join(", ")}`);
+  }
+  const spec: SecretSpec = { type, format: rawFormat as SecretFormat, data };
+
+  const path = own.get("path");
+  if (path !== undefined) spec.path = path;
+  const field = own.get("field");
+  if (field !== undefined) {
+    if (field === "") throw new ProviderError(`label ${LABEL_PREFIX}field is empty`);
+    spec.field = field;
+  }
+
+  const version = own.get("version");
+  if (version !== undefined) {
+    if (type !== "kv") throw new ProviderError(`label ${LABEL_PREFIX}version applies only to type kv`);
+    if (!/^\d{1,9}$/.test(version) || Number(version) < 1) {
+      throw new ProviderError(`label ${LABEL_PREFIX}version: "${printable(version)}" is not a positive integer`);
+    }
+    spec.version = Number(version);
+  }
+
+  const wrap = own.get("wrap");
+  if (wrap !== undefined && wrap !== "false") {
+    spec.wrapSeconds = wrap === "true" ? DEFAULT_WRAP_SECONDS : parseDurationSeconds(`${LABEL_PREFIX}wrap`, wrap);
+    if (spec.field !== undefined) {
+      throw new ProviderError(
+        `label ${LABEL_PREFIX}field cannot be combined with ${LABEL_PREFIX}wrap: the wrapped response is delivered whole`,
+      );
+    }
+    if (spec.format !== "plain" && spec.format !== "json") {
+      throw new ProviderError(`label ${LABEL_PREFIX}wrap allows format plain (the wrapping token) or json (wrap info)`);
+    }
+  }
+
+  for (const [label, key] of [
+    ["ttl", "ttlSeconds"],
+    ["period", "periodSeconds"],
+  ] as const) {
+    const raw = own.get(label);
+    if (raw === undefined) continue;
+    if (type === "kv") throw new ProviderError(`label ${LABEL_PREFIX}${label} does not apply to type kv`);
+    spec[key] = parseDurationSeconds(`${LABEL_PREFIX}${label}`, raw);
+  }
+  const numUses = own.get("num-uses");
+  if (numUses !== undefined) {
+    if (type !== "token") throw new ProviderError(`label ${LABEL_PREFIX}num-uses applies only to type token`);
+    if (!/^\d{1,6}$/.test(numUses)) {
+      throw new ProviderError(`label ${LABEL_PREFIX}num-uses: "${printable(numUses)}" is not an integer ≥ 0`);
+    }
+    spec.numUses = Number(numUses);
+  }
+  if (type !== "write" && Object.keys(data).length > 0) {
+    throw new ProviderError(`labels ${LABEL_PREFIX}data.* apply only to type write`);
+  }
+  if ((type === "read" || type === "write") && spec.path === undefined) {
+    throw new ProviderError(`type ${type} needs label ${LABEL_PREFIX}path`);
+  }
+  if (type === "token" && spec.path !== undefined) {
+    throw new ProviderError(`label ${LABEL_PREFIX}path does not apply to type token`);
+  }
+  return spec;
+}

@@ -1,0 +1,57 @@
+// Plugin entry point: wires settings, Vault client, bootstrap, provider and the socket server.
+import { jsonLogger } from "./log.js";
+import { createGetSecretHandler } from "./handler.js";
+import { HelperReader } from "./helper-reader.js";
+import { SecretProvider } from "./provider.js";
+import { createPluginServer, listenUnix } from "./server.js";
+import { readSettings } from "./settings.js";
+import { TokenKeeper } from "./token-keeper.js";
+import { VaultHttpClient } from "./vault-http.js";
+
+async function main(): Promise<void> {
+  const log = jsonLogger();
+  const settings = readSettings();
+  const vault = new VaultHttpClient({
+    address: settings.vaultAddr,
+    namespace: settings.vaultNamespace,
+    caCertPem: settings.vaultCaCertPem,
+    timeoutMs: settings.vaultTimeoutMs,
+    retries: settings.vaultRetries,
+  });
+  const tokens = new TokenKeeper(vault, new HelperReader(settings.name, settings.dockerSocket), log);
+  const provider = new SecretProvider(vault, tokens, {
+    name: settings.name,
+    tokenRole: settings.tokenRole,
+    policyPrefix: settings.policyPrefix,
+    kvTokenTtlSeconds: 60,
+  });
+  const handler = createGetSecretHandler(provider, log, { repeatTtlMs: settings.repeatTtlMs });
+  const server = createPluginServer(handler, (reason) =>
+    log({ level: "error", msg: "GetSecret", outcome: "bad-request", error: reason }),
+  );
+  await listenUnix(server, settings.socketPath);
+  log({ msg: "vsp plugin listening", socket: settings.socketPath, vault: vault.address, name: settings.name });
+  // Load the bootstrap token early so a missing helper shows in the log before the first request.
+  tokens.current().catch((err: Error) => log({ level: "warn", msg: "bootstrap token not loaded yet", error: err.message }));
+
+  const stop = () => {
+    tokens.stop();
+    server.close();
+    vault.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+process.on("uncaughtException", (err) => {
+  process.stdout.write(`${JSON.stringify({ level: "error", msg: "uncaught exception", error: err.message })}\n`);
+});
+process.on("unhandledRejection", (err) => {
+  process.stdout.write(`${JSON.stringify({ level: "error", msg: "unhandled rejection", error: String((err as Error)?.message) })}\n`);
+});
+
+main().catch((err: Error) => {
+  process.stdout.write(`${JSON.stringify({ level: "fatal", msg: "plugin failed to start", error: err.message })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+// Placeholder substitution and path validation: the guard against reaching another service's data.
+import type { GetSecretRequest } from "../common/contract.js";
+import { printable } from "./durations.js";
+import { ProviderError } from "./errors.js";
+
+const SAFE_VALUE = /^[A-Za-z0-9._-]+$/;
+const SAFE_PATH = /^[A-Za-z0-9._\-/]+$/;
+
+export function placeholderValues(req: GetSecretRequest): Record<string, string | undefined> {
+  return {
+    service: req.ServiceName,
+    stack: req.ServiceLabels?.["com.docker.stack.namespace"],
+    secret: req.SecretName,
+    task: req.TaskName,
+    task_id: req.TaskID,
+    service_id: req.ServiceID,
+    node_id: req.NodeID,
+  };
+}
+
+export function substitute(where: string, template: string, values: Record<string, string | undefined>): string {
+  return template.replace(/\{([^{}]*)\}/g, (_all, name: string) => {
+    if (!(name in values)) {
+      throw new ProviderError(`${where}: unknown placeholder {${printable(name)}}`);
+    }
+    const value = values[name];
+    if (value === undefined || value === "") {
+      throw new ProviderError(`${where}: placeholder {${name}} has no value in this request`);
+    }
+    if (!SAFE_VALUE.test(value) || value === "." || value === "..") {
+      throw new ProviderError(`${where}: placeholder {${name}} holds characters outside [A-Za-z0-9._-]; refused`);
+    }
+    return value;
+  });
+}
+
+/** Normalises a Vault logical path and refuses anything that could escape it. */
+export function checkPath(where: string, path: string): string {
+  const trimmed = path.replace(/^\/+/, "").replace(/\/+$/, "");
+  if (trimmed === "" || !SAFE_PATH.test(trimmed)) {
+    throw new ProviderError(`${where}: path "${printable(path)}" must be non-empty and use only [A-Za-z0-9._-/]`);
+  }
+  for (const segment of trimmed.split("/")) {
+    if (segment === "" || segment === "." || segment === "..") {
+      throw new ProviderError(`${where}: path "${printable(path)}" has an empty, "." or ".." segment; refused`);
+    }
+  }
+  return trimmed;
+}

@@ -1,0 +1,268 @@
+// The provider: a GetSecret request and its labels → Vault calls → the value for the task.
+// It knows nothing of HTTP; every call for a request is made with a task token.
+import type { GetSecretRequest } from "../common/contract.js";
+import { MAX_VALUE_BYTES, policyName, tokenRoleName } from "../common/contract.js";
+import { printable } from "./durations.js";
+import { ProviderError } from "./errors.js";
+import { renderData } from "./formats.js";
+import { parseLabels, type SecretSpec } from "./labels.js";
+import { checkPath, placeholderValues, substitute } from "./placeholders.js";
+import type { TokenKeeper } from "./token-keeper.js";
+import type { VaultHttpClient, VaultResponse } from "./vault-http.js";
+import { VaultHttpError } from "./vault-http.js";
+
+export interface ProviderSettings {
+  name: string;
+  tokenRole?: string;
+  policyPrefix: string;
+  /** Lifetime of a kv task token that is not used up (on an error between calls). */
+  kvTokenTtlSeconds: number;
+}
+
+export interface Issued {
+  value: Buffer;
+  type: SecretSpec["type"];
+  /** Accessor of the task token minted for this request. */
+  accessor?: string;
+  /** How long the value stays valid, when it is bounded. */
+  validSeconds?: number;
+}
+
+interface Mount {
+  path: string;
+  version: 1 | 2;
+  expires: number;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+const MOUNT_CACHE_MS = 5 * 60_000;
+
+export class SecretProvider {
+  private readonly mounts: Mount[] = [];
+
+  constructor(
+    private readonly vault: VaultHttpClient,
+    private readonly tokens: TokenKeeper,
+    private readonly settings: ProviderSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getSecret(req: GetSecretRequest): Promise<Issued> {
+    if (!req.ServiceName) {
+      throw new ProviderError("request names no service: vsp secrets are delivered only to service tasks");
+    }
+    const spec = parseLabels(req.SecretLabels ?? {});
+    const policy = this.servicePolicy(req.ServiceName);
+    const issued = await this.dispatch(spec, req, policy);
+    if (issued.value.length === 0) throw new ProviderError("Vault returned an empty value; Swarm refuses empty secrets");
+    if (issued.value.length > MAX_VALUE_BYTES) {
+      throw new ProviderError(`value is ${issued.value.length} bytes; Swarm accepts at most ${MAX_VALUE_BYTES}`);
+    }
+    return issued;
+  }
+
+  private servicePolicy(service: string): string {
+    if (!SAFE_NAME.test(service)) {
+      throw new ProviderError(`service name "${printable(service)}" holds characters outside [A-Za-z0-9._-]`, "policy");
+    }
+    const policy = `${this.settings.policyPrefix}${service}`;
+    if (policy === "root" || policy === "default" || policy === policyName(this.settings.name)) {
+      throw new ProviderError(`service "${service}" maps to policy "${policy}", which task tokens may never carry`, "policy");
+    }
+    return policy;
+  }
+
+  private dispatch(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+    switch (spec.type) {
+      case "token":
+        return this.token(spec, req, policy);
+      case "kv":
+        return this.kv(spec, req, policy);
+      case "read":
+      case "write":
+        return this.logical(spec, req, policy);
+    }
+  }
+
+  private async mintTaskToken(
+    req: GetSecretRequest,
+    policy: string,
+    bounds: { ttlSeconds?: number; numUses?: number; periodSeconds?: number },
+    wrapSeconds?: number,
+  ): Promise<VaultResponse> {
+    const role = this.settings.tokenRole || tokenRoleName(this.settings.name);
+    const body: Record<string, unknown> = {
+      policies: [policy],
+      display_name: req.ServiceName,
+      meta: {
+        service: req.ServiceName ?? "",
+        service_id: req.ServiceID ?? "",
+        task: req.TaskName ?? "",
+        task_id: req.TaskID ?? "",
+        node_id: req.NodeID ?? "",
+        image: req.TaskImage ?? "",
+        secret: req.SecretName ?? "",
+      },
+    };
+    if (bounds.ttlSeconds !== undefined) body.ttl = `${bounds.ttlSeconds}s`;
+    if (bounds.numUses !== undefined) body.num_uses = bounds.numUses;
+    if (bounds.periodSeconds !== undefined) body.period = `${bounds.periodSeconds}s`;
+    try {
+      return await this.tokens.withToken((token) =>
+        this.vault.call({ method: "POST", path: `auth/token/create/${role}`, token, body, wrapSeconds }),
+      );
+    } catch (err) {
+      if (err instanceof VaultHttpError && err.status === 400) {
+        throw new ProviderError(
+          `token role ${role} refused a token with policy "${policy}": ${err.vaultErrors.join("; ").slice(0, 200)}`,
+          "policy",
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async token(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+    const bounds = { ttlSeconds: spec.ttlSeconds, numUses: spec.numUses, periodSeconds: spec.periodSeconds };
+    const res = await this.mintTaskToken(req, policy, bounds, spec.wrapSeconds);
+    if (spec.wrapSeconds) return this.wrapped(spec, res, "token");
+    const auth = res.auth as { client_token: string; accessor: string; lease_duration: number; policies: string[] };
+    let text: string;
+    if (spec.format === "json") {
+      text = JSON.stringify({
+        token: auth.client_token,
+        accessor: auth.accessor,
+        ttl: auth.lease_duration,
+        policies: auth.policies,
+      });
+    } else if (spec.format === "meta+json") {
+      text = JSON.stringify(res);
+    } else if (spec.format === "env") {
+      text = `VAULT_TOKEN=${auth.client_token}\nVAULT_TOKEN_ACCESSOR=${auth.accessor}\n`;
+    } else {
+      text = auth.client_token;
+    }
+    return { value: Buffer.from(text), type: "token", accessor: auth.accessor, validSeconds: auth.lease_duration };
+  }
+
+  private wrapped(spec: SecretSpec, res: VaultResponse, type: SecretSpec["type"], accessor?: string): Issued {
+    const info = res.wrap_info as { token?: string; ttl?: number } | undefined;
+    if (!info?.token) throw new ProviderError("Vault did not wrap the response (no wrap_info)", "vault");
+    const text = spec.format === "json" ? JSON.stringify(info) : info.token;
+    return { value: Buffer.from(text), type, accessor, validSeconds: info.ttl };
+  }
+
+  private resolvePath(spec: SecretSpec, req: GetSecretRequest, fallback?: string): string {
+    const raw = spec.path ?? fallback;
+    if (raw === undefined) throw new ProviderError("no vsp.path given");
+    return checkPath("vsp.path", substitute("vsp.path", raw, placeholderValues(req)));
+  }
+
+  private knownMount(path: string): Mount | undefined {
+    const now = this.now();
+    let best: Mount | undefined;
+    for (const m of this.mounts) {
+      if (m.expires > now && `${path}/`.startsWith(m.path) && (!best || m.path.length > best.path.length)) best = m;
+    }
+    return best;
+  }
+
+  private async detectMount(path: string, taskToken: string): Promise<Mount> {
+    let res: VaultResponse;
+    try {
+      res = await this.vault.call({ method: "GET", path: `sys/internal/ui/mounts/${path}`, token: taskToken });
+    } catch (err) {
+      if (err instanceof VaultHttpError && (err.status === 403 || err.status === 400)) {
+        throw new ProviderError(`no KV mount found for "${path}" that the service's policy may read`, "vault");
+      }
+      throw err;
+    }
+    const data = (res.data ?? {}) as { path?: string; type?: string; options?: { version?: string } | null };
+    if (!data.path || (data.type !== "kv" && data.type !== "generic")) {
+      throw new ProviderError(`"${path}" is not on a KV mount (mount type ${data.type ?? "unknown"})`);
+    }
+    const mount: Mount = {
+      path: data.path.endsWith("/") ? data.path : `${data.path}/`,
+      version: data.options?.version === "2" ? 2 : 1,
+      expires: this.now() + MOUNT_CACHE_MS,
+    };
+    this.mounts.splice(0, this.mounts.length, ...this.mounts.filter((m) => m.path !== mount.path), mount);
+    return mount;
+  }
+
+  private async kv(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+    const path = this.resolvePath(spec, req, `secret/data/${req.SecretName ?? ""}`);
+    let mount = this.knownMount(path);
+    // One use per call: detection (only when the mount is not cached) + the read. Vault
+    // revokes the token itself once its uses are spent.
+    const uses = mount ? 1 : 2;
+    const minted = await this.mintTaskToken(req, policy, {
+      ttlSeconds: this.settings.kvTokenTtlSeconds,
+      numUses: uses,
+    });
+    const auth = minted.auth as { client_token: string; accessor: string };
+    const taskToken = auth.client_token;
+    try {
+      mount ??= await this.detectMount(path, taskToken);
+      let readPath = path;
+      if (mount.version === 2) {
+        let rest = path.slice(mount.path.length);
+        if (rest.startsWith("data/")) rest = rest.slice(5);
+        if (rest === "") throw new ProviderError(`vsp.path "${path}" names a mount, not a secret`);
+        readPath = `${mount.path}data/${rest}${spec.version ? `?version=${spec.version}` : ""}`;
+      } else if (spec.version) {
+        throw new ProviderError(`vsp.version given but ${mount.path} is a KV version 1 mount`);
+      }
+      let res: VaultResponse;
+      try {
+        res = await this.vault.call({ method: "GET", path: readPath, token: taskToken, wrapSeconds: spec.wrapSeconds });
+      } catch (err) {
+        throw explainRead(err, path, policy);
+      }
+      if (spec.wrapSeconds) return this.wrapped(spec, res, "kv", auth.accessor);
+      const outer = (res.data ?? {}) as Record<string, unknown>;
+      const data = (mount.version === 2 ? outer.data : outer) as Record<string, unknown> | null;
+      if (!data) throw new ProviderError(`no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`);
+      const text = renderData(spec, data, res, path);
+      return { value: Buffer.from(text), type: "kv", accessor: auth.accessor };
+    } catch (err) {
+      // Spend what is left of the task token so it does not outlive the request.
+      this.vault.call({ method: "POST", path: "auth/token/revoke-self", token: taskToken }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async logical(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+    const path = this.resolvePath(spec, req);
+    const values = placeholderValues(req);
+    const body: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.data)) body[k] = substitute(`vsp.data.${k}`, v, values);
+    // Leases of dynamic secrets live as long as the token that created them.
+    const minted = await this.mintTaskToken(req, policy, { ttlSeconds: spec.ttlSeconds, periodSeconds: spec.periodSeconds });
+    const auth = minted.auth as { client_token: string; accessor: string; lease_duration: number };
+    let res: VaultResponse;
+    try {
+      res = await this.vault.call({
+        method: spec.type === "write" ? "POST" : "GET",
+        path,
+        token: auth.client_token,
+        body: spec.type === "write" ? body : undefined,
+        wrapSeconds: spec.wrapSeconds,
+      });
+    } catch (err) {
+      this.vault.call({ method: "POST", path: "auth/token/revoke-self", token: auth.client_token }).catch(() => undefined);
+      throw explainRead(err, path, policy);
+    }
+    if (spec.wrapSeconds) return this.wrapped(spec, res, spec.type, auth.accessor);
+    const data = (res.data ?? {}) as Record<string, unknown>;
+    const text = renderData(spec, data, res, path);
+    return { value: Buffer.from(text), type: spec.type, accessor: auth.accessor, validSeconds: auth.lease_duration };
+  }
+}
+
+function explainRead(err: unknown, path: string, policy: string): unknown {
+  if (!(err instanceof VaultHttpError)) return err;
+  if (err.status === 403) return new ProviderError(`policy "${policy}" does not allow this request on ${path}`, "policy");
+  if (err.status === 404) return new ProviderError(`nothing at ${path} in Vault`, "vault");
+  return err;
+}

@@ -1,0 +1,43 @@
+// Plugin settings from its environment (set through the plugin service's env), with safe defaults.
+import { DEFAULT_NAME, DEFAULT_POLICY_PREFIX, PLUGIN_ENV } from "../common/contract.js";
+
+export interface PluginSettings {
+  vaultAddr: string;
+  vaultNamespace?: string;
+  vaultCaCertPem?: string;
+  name: string;
+  tokenRole?: string;
+  policyPrefix: string;
+  vaultTimeoutMs: number;
+  vaultRetries: number;
+  repeatTtlMs: number;
+  socketPath: string;
+  dockerSocket: string;
+}
+
+function int(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`plugin setting ${key}="${raw}" must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettings {
+  const opt = (key: string) => (env[key] ? env[key] : undefined);
+  return {
+    vaultAddr: env[PLUGIN_ENV.vaultAddr] ?? "",
+    vaultNamespace: opt(PLUGIN_ENV.vaultNamespace),
+    vaultCaCertPem: opt(PLUGIN_ENV.vaultCaCert),
+    name: opt(PLUGIN_ENV.name) ?? DEFAULT_NAME,
+    tokenRole: opt(PLUGIN_ENV.tokenRole),
+    policyPrefix: env[PLUGIN_ENV.policyPrefix] ?? DEFAULT_POLICY_PREFIX,
+    vaultTimeoutMs: int(env, PLUGIN_ENV.vaultTimeoutMs, 5000, 100, 60_000),
+    vaultRetries: int(env, PLUGIN_ENV.vaultRetries, 2, 0, 5),
+    repeatTtlMs: int(env, PLUGIN_ENV.repeatTtlMs, 60_000, 0, 3_600_000),
+    socketPath: env.VSP_PLUGIN_SOCKET ?? "/run/docker/plugins/vsp.sock",
+    dockerSocket: env.VSP_DOCKER_SOCKET ?? "/var/run/docker.sock",
+  };
+}

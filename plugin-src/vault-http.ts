@@ -1,0 +1,162 @@
+// A small Vault HTTP client for the plugin: keep-alive, a timeout on every call, bounded
+// retries where a retry cannot duplicate an effect, and errors that never carry a token.
+import http from "node:http";
+import https from "node:https";
+import { ProviderError } from "./errors.js";
+
+export interface VaultClientOptions {
+  address: string;
+  namespace?: string;
+  caCertPem?: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface VaultCall {
+  method: "GET" | "POST" | "PUT" | "LIST";
+  path: string;
+  token?: string;
+  body?: unknown;
+  wrapSeconds?: number;
+}
+
+export type VaultResponse = Record<string, unknown>;
+
+export class VaultHttpError extends ProviderError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly vaultErrors: string[],
+  ) {
+    super(message, "vault");
+  }
+  get sealed(): boolean {
+    return this.status === 503 && this.vaultErrors.some((e) => /sealed/i.test(e));
+  }
+  get permissionDenied(): boolean {
+    return this.status === 403;
+  }
+}
+
+const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT"]);
+
+export class VaultHttpClient {
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+  calls = 0;
+
+  constructor(readonly options: VaultClientOptions) {
+    if (!options.address) {
+      throw new ProviderError("VAULT_ADDR is not set in the plugin's settings; redeploy with vsp deploy", "internal");
+    }
+    this.url = new URL(options.address);
+    const agentOptions = { keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 };
+    this.agent =
+      this.url.protocol === "https:"
+        ? new https.Agent({ ...agentOptions, ...(options.caCertPem ? { ca: options.caCertPem } : {}) })
+        : new http.Agent(agentOptions);
+  }
+
+  get address(): string {
+    return this.url.origin;
+  }
+
+  async call(c: VaultCall): Promise<VaultResponse> {
+    let attempt = 0;
+    for (;;) {
+      try {
+        return await this.once(c);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        // A refused connection never reached Vault, so even a write is safe to retry;
+        // other network faults are retried only for reads.
+        const retryable =
+          code !== undefined && RETRYABLE_CODES.has(code) && (code === "ECONNREFUSED" || c.method === "GET");
+        if (!retryable || attempt >= this.options.retries) throw this.describe(err, c);
+        attempt++;
+        await new Promise((r) => setTimeout(r, 150 * attempt));
+      }
+    }
+  }
+
+  private describe(err: unknown, c: VaultCall): Error {
+    if (err instanceof ProviderError) return err;
+    const code = (err as { code?: string }).code ?? "error";
+    if (code === "VSP_TIMEOUT") {
+      return new ProviderError(
+        `Vault at ${this.address} did not answer ${c.method} ${c.path} within ${this.options.timeoutMs} ms`,
+        "vault",
+      );
+    }
+    return new ProviderError(
+      `Vault at ${this.address} is unreachable (${code} on ${c.method} ${c.path}); check that Vault runs and VAULT_ADDR is right`,
+      "vault",
+    );
+  }
+
+  private once(c: VaultCall): Promise<VaultResponse> {
+    this.calls++;
+    const payload = c.body === undefined ? undefined : Buffer.from(JSON.stringify(c.body));
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (c.token) headers["X-Vault-Token"] = c.token;
+    if (this.options.namespace) headers["X-Vault-Namespace"] = this.options.namespace;
+    if (c.wrapSeconds) headers["X-Vault-Wrap-TTL"] = `${c.wrapSeconds}s`;
+    if (payload) {
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = String(payload.length);
+    }
+    const lib = this.url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port,
+          method: c.method,
+          path: `/v1/${c.path}`,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (d: Buffer) => chunks.push(d));
+          res.on("error", reject);
+          res.on("end", () => {
+            clearTimeout(timer);
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: VaultResponse = {};
+            if (text.trim() !== "") {
+              try {
+                parsed = JSON.parse(text) as VaultResponse;
+              } catch {
+                parsed = {};
+              }
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) return resolve(parsed);
+            const errors = Array.isArray(parsed.errors) ? parsed.errors.map(String) : [];
+            const reason =
+              status === 503 && errors.some((e) => /sealed/i.test(e))
+                ? "Vault is sealed; unseal it"
+                : errors.length > 0
+                  ? errors.join("; ").slice(0, 300)
+                  : `HTTP ${status}`;
+            reject(new VaultHttpError(`Vault ${c.method} ${c.path}: ${reason}`, status, errors));
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error("timeout"), { code: "VSP_TIMEOUT" }));
+      }, this.options.timeoutMs);
+      req.on("error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

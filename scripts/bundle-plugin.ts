@@ -1,0 +1,36 @@
+// Bundles the plugin and the helper into single files (plugin-src/dist/) for the plugin image.
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const outdir = path.join(root, "dist", "plugin-image");
+rmSync(outdir, { recursive: true, force: true });
+
+for (const [entry, out] of [
+  ["plugin-src/main.ts", "plugin.cjs"],
+  ["plugin-src/helper.ts", "helper.cjs"],
+] as const) {
+  await build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(outdir, out),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    // dockerode's ssh transport is never used by the plugin (it talks to a unix socket): stub it out.
+    plugins: [
+      {
+        name: "no-ssh",
+        setup(b) {
+          b.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({ path: args.path, namespace: "stub" }));
+          b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "module.exports = {};" }));
+        },
+      },
+    ],
+    logLevel: "warning",
+  });
+}
