@@ -1,0 +1,66 @@
+// A private dockerd (own data-root, exec-root, pidfile, socket) with a one-node swarm on loopback.
+import fs from "node:fs";
+import path from "node:path";
+import Docker from "dockerode";
+import { freePort, mountsUnder, startDaemon, stopPid, waitFor, execFileP } from "./process.js";
+
+export interface DockerdState {
+  dir: string;
+  socket: string;
+  pid: number;
+  swarmPort: number;
+}
+
+export async function startDockerd(dockerdBin: string, dir: string): Promise<DockerdState> {
+  const socket = path.join(dir, "docker.sock");
+  for (const sub of ["data", "exec"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  const configFile = path.join(dir, "daemon.json");
+  fs.writeFileSync(configFile, "{}\n");
+  const daemon = startDaemon(
+    dockerdBin,
+    [
+      "--experimental",
+      `--config-file=${configFile}`,
+      `--data-root=${path.join(dir, "data")}`,
+      `--exec-root=${path.join(dir, "exec")}`,
+      `--pidfile=${path.join(dir, "dockerd.pid")}`,
+      `-H`,
+      `unix://${socket}`,
+      "--bridge=none",
+      "--iptables=false",
+      "--ip-masq=false",
+      "--userland-proxy=false",
+      "--log-level=warn",
+    ],
+    path.join(dir, "dockerd.log"),
+  );
+  const pid = daemon.child.pid!;
+  const docker = new Docker({ socketPath: socket });
+  await waitFor(
+    "the private dockerd to answer",
+    async () => {
+      if (daemon.child.exitCode !== null) {
+        throw new Error(`dockerd exited: ${fs.readFileSync(daemon.logFile, "utf8").slice(-800)}`);
+      }
+      return (await docker.ping()) ? true : undefined;
+    },
+    60_000,
+  );
+  const swarmPort = await freePort();
+  const dataPathPort = await freePort();
+  await docker.swarmInit({
+    ListenAddr: `127.0.0.1:${swarmPort}`,
+    AdvertiseAddr: `127.0.0.1:${swarmPort}`,
+    DataPathPort: dataPathPort,
+    ForceNewCluster: false,
+  });
+  return { dir, socket, pid, swarmPort };
+}
+
+export async function stopDockerd(state: DockerdState): Promise<void> {
+  await stopPid(state.pid, 30_000);
+  // containerd-shims of killed containers may linger: they run from our exec-root.
+  for (const point of mountsUnder(state.dir)) {
+    await execFileP("umount", ["-l", point]).catch(() => undefined);
+  }
+}

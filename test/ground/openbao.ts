@@ -1,0 +1,118 @@
+// A real OpenBao server on a free loopback port: dev mode (in memory) or file storage with
+// init/unseal, which can be stopped, restarted and sealed by tests.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { freePort, startDaemon, stopPid, waitFor } from "./process.js";
+
+export interface OpenBaoState {
+  mode: "dev" | "file";
+  addr: string;
+  port: number;
+  rootToken: string;
+  unsealKey?: string;
+  pid: number;
+  dir: string;
+}
+
+export async function baoApi(
+  addr: string,
+  method: string,
+  apiPath: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${addr}/v1/${apiPath}`, {
+    method,
+    headers: { ...(token ? { "X-Vault-Token": token } : {}), "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function health(addr: string): Promise<{ initialized: boolean; sealed: boolean } | undefined> {
+  try {
+    const res = await fetch(`${addr}/v1/sys/health?uninitcode=200&sealedcode=200&standbycode=200`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    return (await res.json()) as { initialized: boolean; sealed: boolean };
+  } catch {
+    return undefined;
+  }
+}
+
+function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
+  const log = path.join(state.dir, "openbao.log");
+  if (state.mode === "dev") {
+    return startDaemon(
+      bin,
+      ["server", "-dev", `-dev-root-token-id=${state.rootToken}`, `-dev-listen-address=127.0.0.1:${state.port}`, "-dev-no-store-token"],
+      log,
+      { ...process.env, HOME: state.dir },
+    ).child.pid!;
+  }
+  const config = path.join(state.dir, "config.hcl");
+  fs.writeFileSync(
+    config,
+    [
+      `storage "file" { path = "${path.join(state.dir, "data")}" }`,
+      `listener "tcp" {\n  address = "127.0.0.1:${state.port}"\n  tls_disable = true\n}`,
+      `api_addr = "http://127.0.0.1:${state.port}"`,
+      "disable_mlock = true",
+      "",
+    ].join("\n"),
+  );
+  return startDaemon(bin, ["server", `-config=${config}`], log, { ...process.env, HOME: state.dir }).child.pid!;
+}
+
+export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file"): Promise<OpenBaoState> {
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const base = {
+    mode,
+    addr: `http://127.0.0.1:${port}`,
+    port,
+    rootToken: mode === "dev" ? `root-${randomBytes(12).toString("hex")}` : "",
+    dir,
+  };
+  const pid = launch(bin, base);
+  const state: OpenBaoState = { ...base, pid };
+  await waitFor("OpenBao to answer", () => health(state.addr), 30_000);
+  if (mode === "file") {
+    const init = await baoApi(state.addr, "PUT", "sys/init", undefined, { secret_shares: 1, secret_threshold: 1 });
+    state.rootToken = String(init.json.root_token);
+    state.unsealKey = String((init.json.keys_base64 as string[])[0]);
+    await unsealOpenBao(state);
+    await baoApi(state.addr, "POST", "sys/mounts/secret", state.rootToken, { type: "kv", options: { version: "2" } });
+  }
+  return state;
+}
+
+export async function unsealOpenBao(state: OpenBaoState): Promise<void> {
+  if (!state.unsealKey) throw new Error("only a file-storage OpenBao can be unsealed");
+  await baoApi(state.addr, "PUT", "sys/unseal", undefined, { key: state.unsealKey });
+  await waitFor("OpenBao to be unsealed and active", async () => {
+    const h = await health(state.addr);
+    if (!h || h.sealed) return undefined;
+    const r = await baoApi(state.addr, "GET", "auth/token/lookup-self", state.rootToken);
+    return r.status === 200 || undefined;
+  });
+}
+
+export async function sealOpenBao(state: OpenBaoState): Promise<void> {
+  await baoApi(state.addr, "PUT", "sys/seal", state.rootToken);
+}
+
+export async function stopOpenBao(state: OpenBaoState): Promise<void> {
+  await stopPid(state.pid);
+}
+
+/** Restarts a file-storage server on the same port and unseals it. */
+export async function restartOpenBao(bin: string, state: OpenBaoState): Promise<void> {
+  await stopPid(state.pid);
+  state.pid = launch(bin, state);
+  await waitFor("OpenBao to answer", () => health(state.addr), 30_000);
+  await unsealOpenBao(state);
+}
