@@ -1,5 +1,5 @@
 // Bundles the plugin and the helper into single files (plugin-src/dist/) for the plugin image.
-import { rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -7,6 +7,8 @@ import { build } from "esbuild";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const outdir = path.join(root, "dist", "plugin-image");
 rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+copyFileSync(path.join(root, "plugin-src", "Dockerfile"), path.join(outdir, "Dockerfile"));
 
 for (const [entry, out] of [
   ["plugin-src/main.ts", "plugin.cjs"],

@@ -104,7 +104,7 @@ async function removeEngineObjects(socket: string): Promise<string[]> {
     for (const p of plugins) {
       pluginIds.push(p.Id);
       await docker
-        .getPlugin(p.Name)
+        .getPlugin(p.Name, undefined)
         .remove({ force: true })
         .catch(() => undefined);
     }

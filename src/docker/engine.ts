@@ -1,0 +1,54 @@
+// The Docker engine connection, from DOCKER_HOST like the docker CLI. The only place that builds a client.
+import Docker from "dockerode";
+import { UsageError } from "../errors.js";
+
+export type Engine = Docker;
+
+export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
+  const host = env.DOCKER_HOST;
+  if (!host) return new Docker({ socketPath: "/var/run/docker.sock", timeout: 120_000 });
+  if (host.startsWith("unix://")) return new Docker({ socketPath: host.slice(7), timeout: 120_000 });
+  const m = host.match(/^(tcp|http|https):\/\/([^:/]+):?(\d+)?/);
+  if (!m) throw new UsageError(`DOCKER_HOST="${host}" is not unix://PATH or tcp://HOST:PORT`);
+  const tls = m[1] === "https" || env.DOCKER_TLS_VERIFY === "1";
+  return new Docker({
+    host: m[2],
+    port: Number(m[3] ?? (tls ? 2376 : 2375)),
+    protocol: tls ? "https" : "http",
+    timeout: 120_000,
+  });
+}
+
+export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+}
+
+interface DialOptions {
+  method: "GET" | "POST" | "DELETE";
+  /** Path without query; `query` is appended. */
+  path: string;
+  query?: Record<string, string>;
+  json?: unknown;
+  body?: NodeJS.ReadableStream;
+  headers?: Record<string, string>;
+  statusCodes?: Record<number, boolean | string>;
+  isStream?: boolean;
+}
+
+/** A raw API call through dockerode's modem, for the endpoints dockerode does not cover well. */
+export function dial<T = unknown>(engine: Engine, o: DialOptions): Promise<T> {
+  return new Promise((resolve, reject) => {
+    engine.modem.dial(
+      {
+        path: o.query ? `${o.path}?` : o.path,
+        method: o.method,
+        options: { ...(o.query ? { _query: o.query } : {}), ...(o.json !== undefined ? { _body: o.json } : {}) },
+        file: o.body as never,
+        headers: o.headers ?? {},
+        isStream: o.isStream ?? false,
+        statusCodes: o.statusCodes ?? { 200: true, 201: true, 204: true, 400: "bad request", 404: "not found", 409: "conflict", 500: "server error" },
+      } as never,
+      (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
+    );
+  });
+}

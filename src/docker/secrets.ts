@@ -1,0 +1,40 @@
+// Swarm secrets vsp manages (the bootstrap token), and the user secrets that use its driver.
+import type { Engine } from "./engine.js";
+
+export interface SecretInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  driver?: string;
+  createdAt: string;
+}
+
+export async function listSecrets(engine: Engine, labelFilters: string[] = []): Promise<SecretInfo[]> {
+  const raw = (await engine.listSecrets(
+    labelFilters.length ? ({ filters: JSON.stringify({ label: labelFilters }) } as never) : {},
+  )) as { ID: string; CreatedAt: string; Spec: { Name: string; Labels?: Record<string, string>; Driver?: { Name: string } } }[];
+  return raw.map((s) => ({
+    id: s.ID,
+    name: s.Spec.Name,
+    labels: s.Spec.Labels ?? {},
+    driver: s.Spec.Driver?.Name,
+    createdAt: s.CreatedAt,
+  }));
+}
+
+export async function createSecret(engine: Engine, name: string, value: string, labels: Record<string, string>): Promise<string> {
+  const res = (await engine.createSecret({ Name: name, Labels: labels, Data: Buffer.from(value).toString("base64") })) as {
+    id?: string;
+    ID?: string;
+  };
+  return (res.id ?? res.ID)!;
+}
+
+export async function removeSecret(engine: Engine, id: string): Promise<void> {
+  await engine
+    .getSecret(id)
+    .remove()
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
+}

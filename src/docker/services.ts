@@ -1,0 +1,81 @@
+// Swarm services, including plugin services (hidden from GET /services without a runtime filter).
+import type { Engine } from "./engine.js";
+
+export interface ServiceInfo {
+  id: string;
+  name: string;
+  version: number;
+  spec: Record<string, unknown> & { Name: string; Labels?: Record<string, string> };
+}
+
+export interface TaskInfo {
+  id: string;
+  nodeId: string;
+  state: string;
+  desiredState: string;
+  error?: string;
+  message?: string;
+  createdAt: string;
+  secretIds: string[];
+}
+
+function toInfo(s: { ID: string; Version: { Index: number }; Spec: ServiceInfo["spec"] }): ServiceInfo {
+  return { id: s.ID, name: s.Spec.Name, version: s.Version.Index, spec: s.Spec };
+}
+
+export async function findService(engine: Engine, name: string): Promise<ServiceInfo | undefined> {
+  for (const runtime of [undefined, "plugin"]) {
+    const filters: Record<string, string[]> = { name: [name] };
+    if (runtime) filters.runtime = [runtime];
+    const list = (await engine.listServices({ filters: JSON.stringify(filters) } as never)) as unknown as Parameters<typeof toInfo>[0][];
+    const exact = list.find((s) => s.Spec.Name === name);
+    if (exact) return toInfo(exact);
+  }
+  return undefined;
+}
+
+export async function listAllServices(engine: Engine): Promise<ServiceInfo[]> {
+  const plain = (await engine.listServices({})) as unknown as Parameters<typeof toInfo>[0][];
+  const plugins = (await engine.listServices({ filters: JSON.stringify({ runtime: ["plugin"] }) } as never)) as unknown as Parameters<typeof toInfo>[0][];
+  const byId = new Map([...plain, ...plugins].map((s) => [s.ID, toInfo(s)]));
+  return [...byId.values()];
+}
+
+export async function createService(engine: Engine, spec: Record<string, unknown>): Promise<string> {
+  const res = (await engine.createService(spec as never)) as unknown as { id?: string; ID?: string };
+  return (res.id ?? res.ID)!;
+}
+
+export async function updateService(engine: Engine, svc: ServiceInfo, spec: Record<string, unknown>): Promise<void> {
+  await engine.getService(svc.id).update({ ...spec, version: svc.version } as never);
+}
+
+export async function removeService(engine: Engine, id: string): Promise<void> {
+  await engine
+    .getService(id)
+    .remove()
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
+}
+
+export async function serviceTasks(engine: Engine, serviceId: string): Promise<TaskInfo[]> {
+  const tasks = (await engine.listTasks({ filters: JSON.stringify({ service: [serviceId] }) } as never)) as unknown as {
+    ID: string;
+    NodeID: string;
+    CreatedAt: string;
+    DesiredState: string;
+    Status: { State: string; Err?: string; Message?: string };
+    Spec: { ContainerSpec?: { Secrets?: { SecretID: string }[] } };
+  }[];
+  return tasks.map((t) => ({
+    id: t.ID,
+    nodeId: t.NodeID,
+    state: t.Status.State,
+    desiredState: t.DesiredState,
+    error: t.Status.Err,
+    message: t.Status.Message,
+    createdAt: t.CreatedAt,
+    secretIds: (t.Spec.ContainerSpec?.Secrets ?? []).map((s) => s.SecretID),
+  }));
+}

@@ -1,0 +1,36 @@
+// Engine and swarm facts used by preflight and status.
+import type { Engine } from "./engine.js";
+
+export interface EngineFacts {
+  serverVersion: string;
+  experimental: boolean;
+  swarmState: string;
+  isManager: boolean;
+  nodeId: string;
+  managers: { id: string; hostname: string; state: string }[];
+}
+
+export async function engineFacts(engine: Engine): Promise<EngineFacts> {
+  const info = (await engine.info()) as {
+    ServerVersion: string;
+    ExperimentalBuild: boolean;
+    Swarm: { LocalNodeState: string; ControlAvailable: boolean; NodeID: string };
+  };
+  const facts: EngineFacts = {
+    serverVersion: info.ServerVersion,
+    experimental: info.ExperimentalBuild,
+    swarmState: info.Swarm.LocalNodeState,
+    isManager: info.Swarm.ControlAvailable,
+    nodeId: info.Swarm.NodeID,
+    managers: [],
+  };
+  if (facts.isManager) {
+    const nodes = (await engine.listNodes({ filters: JSON.stringify({ role: ["manager"] }) } as never)) as unknown as {
+      ID: string;
+      Description: { Hostname: string };
+      Status: { State: string };
+    }[];
+    facts.managers = nodes.map((n) => ({ id: n.ID, hostname: n.Description.Hostname, state: n.Status.State }));
+  }
+  return facts;
+}
