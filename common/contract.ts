@@ -15,14 +15,14 @@ export const DEFAULT_POLICY_PREFIX = "swarm-";
 /** Where the helper sees its bootstrap secret, and so where the plugin reads it. */
 export const BOOTSTRAP_SECRET_TARGET = "vsp-bootstrap-token";
 
-/** Labels vsp puts on the Swarm objects it manages. */
+/** Labels vsp puts on the Swarm objects it manages (outside `vsp.`, which is the secret-label namespace). */
 export const OBJECT_LABELS = {
-  managedBy: "vsp.managed-by",
-  role: "vsp.role",
-  accessor: "vsp.accessor",
-  version: "vsp.version",
-  configHash: "vsp.config-hash",
-  createdAt: "vsp.created-at",
+  managedBy: "com.vsp.managed-by",
+  role: "com.vsp.role",
+  accessor: "com.vsp.accessor",
+  version: "com.vsp.version",
+  configHash: "com.vsp.config-hash",
+  createdAt: "com.vsp.created-at",
 } as const;
 
 export type ObjectRole = "helper" | "plugin" | "bootstrap-token";
@@ -113,7 +113,7 @@ const envDefaults: Record<keyof typeof PLUGIN_ENV, [string, string]> = {
   name: [DEFAULT_NAME, "vsp deployment name (helper label value, role and policy names)"],
   tokenRole: ["", "token role for task tokens (default <name>-task)"],
   policyPrefix: [DEFAULT_POLICY_PREFIX, "prefix of service policies"],
-  helperLabel: ["vsp.role=helper", "label of the helper container"],
+  helperLabel: ["com.vsp.role=helper", "label of the helper container"],
   vaultTimeoutMs: ["5000", "timeout of one Vault call in ms"],
   vaultRetries: ["2", "retries of a Vault call on network errors"],
   repeatTtlMs: ["60000", "how long a repeated request gets the value already issued"],

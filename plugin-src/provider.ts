@@ -34,6 +34,8 @@ interface Mount {
   expires: number;
 }
 
+/** TTL of token/read/write task tokens when vsp.ttl is not given (the role's max TTL still caps it). */
+export const DEFAULT_TASK_TTL_SECONDS = 3600;
 const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 const MOUNT_CACHE_MS = 5 * 60_000;
 
@@ -123,7 +125,7 @@ export class SecretProvider {
   }
 
   private async token(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
-    const bounds = { ttlSeconds: spec.ttlSeconds, numUses: spec.numUses, periodSeconds: spec.periodSeconds };
+    const bounds = { ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS), numUses: spec.numUses, periodSeconds: spec.periodSeconds };
     const res = await this.mintTaskToken(req, policy, bounds, spec.wrapSeconds);
     if (spec.wrapSeconds) return this.wrapped(spec, res, "token");
     const auth = res.auth as { client_token: string; accessor: string; lease_duration: number; policies: string[] };
@@ -238,7 +240,10 @@ export class SecretProvider {
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.data)) body[k] = substitute(`vsp.data.${k}`, v, values);
     // Leases of dynamic secrets live as long as the token that created them.
-    const minted = await this.mintTaskToken(req, policy, { ttlSeconds: spec.ttlSeconds, periodSeconds: spec.periodSeconds });
+    const minted = await this.mintTaskToken(req, policy, {
+      ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
+      periodSeconds: spec.periodSeconds,
+    });
     const auth = minted.auth as { client_token: string; accessor: string; lease_duration: number };
     let res: VaultResponse;
     try {

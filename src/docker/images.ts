@@ -50,7 +50,7 @@ export async function withExportedRootfs<T>(
   image: string,
   use: (tar: NodeJS.ReadableStream) => Promise<T>,
 ): Promise<T> {
-  const container = await engine.createContainer({ Image: image, Cmd: ["/bin/true"], Labels: { "vsp.role": "rootfs-export" } });
+  const container = await engine.createContainer({ Image: image, Cmd: ["/bin/true"], Labels: { "com.vsp.role": "rootfs-export" } });
   try {
     const tar = await container.export();
     return await use(tar);

@@ -59,8 +59,11 @@ export async function removeService(engine: Engine, id: string): Promise<void> {
     });
 }
 
-export async function serviceTasks(engine: Engine, serviceId: string): Promise<TaskInfo[]> {
-  const tasks = (await engine.listTasks({ filters: JSON.stringify({ service: [serviceId] }) } as never)) as unknown as {
+/** Tasks of a service; a plugin service's tasks are hidden unless asked for with the runtime filter. */
+export async function serviceTasks(engine: Engine, serviceId: string, plugin = false): Promise<TaskInfo[]> {
+  const filters: Record<string, string[]> = { service: [serviceId] };
+  if (plugin) filters.runtime = ["plugin"];
+  const tasks = (await engine.listTasks({ filters: JSON.stringify(filters) } as never)) as unknown as {
     ID: string;
     NodeID: string;
     CreatedAt: string;

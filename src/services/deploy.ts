@@ -1,0 +1,130 @@
+// vsp deploy: preflight, build/push, Vault objects, bootstrap secret, helper, plugin service,
+// then a probe through Swarm. Idempotent: unchanged inputs change nothing.
+import fs from "node:fs";
+import { DEFAULT_DOCKER_SOCKET, OBJECT_LABELS } from "../../common/contract.js";
+import type { Engine } from "../docker/engine.js";
+import { pluginPrivileges } from "../docker/plugins.js";
+import { createSecret } from "../docker/secrets.js";
+import { createService, removeService, updateService } from "../docker/services.js";
+import { VspError } from "../errors.js";
+import type { VaultClient } from "../vault/client.js";
+import { buildPlugin, contentTag, refs } from "./build.js";
+import { type BootstrapSecret, managedLabels, nextBootstrapName, readDeployment } from "./deployment.js";
+import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-state.js";
+import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./preflight.js";
+import { probeRoundTrip } from "./probe.js";
+import { inStep, type Reporter } from "./report.js";
+import { helperSpec, pluginServiceSpec, sameHash } from "./specs.js";
+import { ensureVaultObjects, mintBootstrapToken, type VaultObjectOptions } from "./vault-objects.js";
+
+export interface DeployOptions {
+  name: string;
+  registry: string;
+  tag?: string;
+  baseImage: string;
+  policyPrefix: string;
+  skipBuild: boolean;
+  dockerSocket?: string;
+  /** Vault address as the managers reach it (default: the CLI's). */
+  pluginVaultAddr?: string;
+  engineAddress: string;
+  vaultObjects: Omit<VaultObjectOptions, "name" | "policyPrefix">;
+}
+
+export interface DeployResult {
+  name: string;
+  pluginRef: string;
+  imageRef: string;
+  changed: string[];
+  bootstrapAccessor: string;
+  probeMs?: number;
+}
+
+export async function deploy(engine: Engine, vault: VaultClient, o: DeployOptions, r: Reporter): Promise<DeployResult> {
+  const changed: string[] = [];
+  await inStep(r, "checking the Docker engine", () => checkEngine(engine, o.engineAddress));
+  const registryBase = await inStep(r, `checking registry ${o.registry}`, () => checkRegistry(o.registry));
+  await inStep(r, `checking Vault at ${vault.addr}`, () => checkVault(vault));
+
+  const dockerSocket = o.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
+  const tag = o.tag ?? contentTag(o.baseImage, dockerSocket);
+  const { pluginRef, imageRef } = refs(o.name, o.registry, tag);
+  if (o.skipBuild) {
+    r.info(`skipping build: using ${pluginRef}`);
+  } else if ((await registryHasTag(registryBase, o.name, tag)) && (await registryHasTag(registryBase, `${o.name}-image`, tag))) {
+    r.info(`plugin ${pluginRef} is already in the registry`);
+  } else {
+    await inStep(r, `building and pushing ${pluginRef}`, async (s) => {
+      await buildPlugin(engine, { name: o.name, registry: o.registry, tag, baseImage: o.baseImage, dockerSocket, push: true }, (line) => {
+        r.detail(line);
+        if (!/^[a-f0-9]{12}: /.test(line)) s.update(`building and pushing ${pluginRef}: ${line.slice(0, 60)}`);
+      });
+    });
+    changed.push(`plugin ${pluginRef} built and pushed`);
+  }
+
+  const vaultOpts: VaultObjectOptions = { name: o.name, policyPrefix: o.policyPrefix, ...o.vaultObjects };
+  changed.push(...(await inStep(r, "Vault policy and token role", () => ensureVaultObjects(vault, vaultOpts))));
+
+  const deployment = await readDeployment(engine, o.name);
+  const secret = await inStep(r, "bootstrap token", async () => {
+    for (const s of deployment.bootstrapSecrets) {
+      if (s.accessor && (await vault.lookupAccessor(s.accessor))) return s;
+    }
+    const minted = await mintBootstrapToken(vault, vaultOpts);
+    const next = nextBootstrapName(deployment);
+    const id = await createSecret(engine, next.name, minted.token, {
+      ...managedLabels(o.name, "bootstrap-token"),
+      [OBJECT_LABELS.accessor]: minted.accessor,
+      [OBJECT_LABELS.version]: String(next.version),
+      [OBJECT_LABELS.createdAt]: new Date().toISOString(),
+    });
+    changed.push(`bootstrap token ${minted.accessor} in secret ${next.name}`);
+    return { id, name: next.name, accessor: minted.accessor, version: next.version } as BootstrapSecret;
+  });
+
+  const helper = helperSpec(o.name, imageRef, secret);
+  await inStep(r, "helper service", async () => {
+    if (!deployment.helper) {
+      await createService(engine, helper);
+      changed.push("helper service created");
+    } else if (!sameHash(deployment.helper, helper)) {
+      await updateService(engine, deployment.helper, helper);
+      changed.push("helper service updated");
+    }
+    await waitHelperRunning(engine, o.name, secret.id);
+  });
+
+  const caPem = process.env.VAULT_CACERT ? fs.readFileSync(process.env.VAULT_CACERT, "utf8") : undefined;
+  const privileges = await inStep(r, "reading the plugin's privileges", () => pluginPrivileges(engine, pluginRef));
+  const plugin = pluginServiceSpec({
+    name: o.name,
+    pluginRef,
+    privileges,
+    vaultAddr: o.pluginVaultAddr ?? vault.addr,
+    vaultNamespace: vault.settings.namespace,
+    vaultCaCertPem: caPem,
+    policyPrefix: o.policyPrefix,
+  });
+  await inStep(r, "plugin service", async () => {
+    if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;
+    if (deployment.plugin) {
+      // The engine does not re-apply env on a plugin upgrade: recreate the service.
+      await removeService(engine, deployment.plugin.id);
+      await waitPluginGone(engine, o.name);
+      changed.push("plugin service recreated");
+    } else {
+      changed.push("plugin service created");
+    }
+    await createService(engine, plugin);
+  });
+  await inStep(r, "waiting for the plugin on every manager", () => waitPluginEnabled(engine, o.name, Number(process.env.VSP_WAIT_MS ?? 120000)));
+
+  let probeMs: number | undefined;
+  if (changed.length > 0) {
+    probeMs = await inStep(r, "probe: a secret through Swarm and the plugin", () => probeRoundTrip(engine, o.name, imageRef));
+  }
+  if (changed.length === 0) r.info("nothing changed: the deployment already matches");
+  if (!secret.accessor) throw new VspError("internal: bootstrap secret without accessor");
+  return { name: o.name, pluginRef, imageRef, changed, bootstrapAccessor: secret.accessor, probeMs };
+}

@@ -1,0 +1,54 @@
+// What a vsp deployment consists of in the swarm, read back from the objects' labels.
+import { bootstrapSecretName, helperServiceName, OBJECT_LABELS, pluginServiceName } from "../../common/contract.js";
+import type { Engine } from "../docker/engine.js";
+import { listSecrets, type SecretInfo } from "../docker/secrets.js";
+import { findService, type ServiceInfo } from "../docker/services.js";
+
+export const DEPLOY_LABELS = {
+  vaultAddr: "com.vsp.vault-addr",
+  policyPrefix: "com.vsp.policy-prefix",
+  pluginRef: "com.vsp.plugin-ref",
+  imageRef: "com.vsp.image-ref",
+  rotatedAt: "com.vsp.rotated-at",
+} as const;
+
+export interface BootstrapSecret extends SecretInfo {
+  version: number;
+  accessor: string;
+}
+
+export interface Deployment {
+  name: string;
+  plugin?: ServiceInfo;
+  helper?: ServiceInfo;
+  /** Bootstrap secrets, newest first. */
+  bootstrapSecrets: BootstrapSecret[];
+}
+
+export function managedLabels(name: string, role: string): Record<string, string> {
+  return { [OBJECT_LABELS.managedBy]: name, [OBJECT_LABELS.role]: role };
+}
+
+export async function readDeployment(engine: Engine, name: string): Promise<Deployment> {
+  const [plugin, helper, secrets] = await Promise.all([
+    findService(engine, pluginServiceName(name)),
+    findService(engine, helperServiceName(name)),
+    listSecrets(engine, [`${OBJECT_LABELS.managedBy}=${name}`, `${OBJECT_LABELS.role}=bootstrap-token`]),
+  ]);
+  const bootstrapSecrets = secrets
+    .map((s) => ({ ...s, version: Number(s.labels[OBJECT_LABELS.version] ?? 0), accessor: s.labels[OBJECT_LABELS.accessor] ?? "" }))
+    .sort((a, b) => b.version - a.version);
+  return { name, plugin, helper, bootstrapSecrets };
+}
+
+/** The bootstrap secret the helper mounts now. */
+export function mountedBootstrapSecret(d: Deployment): BootstrapSecret | undefined {
+  const spec = d.helper?.spec as { TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID: string }[] } } } | undefined;
+  const id = spec?.TaskTemplate?.ContainerSpec?.Secrets?.[0]?.SecretID;
+  return d.bootstrapSecrets.find((s) => s.id === id);
+}
+
+export function nextBootstrapName(d: Deployment): { name: string; version: number } {
+  const version = (d.bootstrapSecrets[0]?.version ?? 0) + 1;
+  return { name: bootstrapSecretName(d.name, version), version };
+}

@@ -1,0 +1,92 @@
+// Checks before deploy: each failure says exactly what to fix.
+import { describe, VspError } from "../errors.js";
+import type { Engine } from "../docker/engine.js";
+import { engineFacts, type EngineFacts } from "../docker/swarm.js";
+import { VaultApiError, type VaultClient } from "../vault/client.js";
+
+export async function checkEngine(engine: Engine, address: string): Promise<EngineFacts> {
+  let facts: EngineFacts;
+  try {
+    await engine.ping();
+    facts = await engineFacts(engine);
+  } catch (err) {
+    throw new VspError(
+      `cannot reach the Docker engine at ${address}: ${describe(err)}`,
+      "start Docker or point DOCKER_HOST at a swarm manager",
+    );
+  }
+  if (facts.swarmState !== "active") {
+    throw new VspError(`the engine at ${address} is not part of a swarm (state: ${facts.swarmState || "inactive"})`, "run docker swarm init, or point DOCKER_HOST at a swarm manager");
+  }
+  if (!facts.isManager) {
+    throw new VspError(`the engine at ${address} is a swarm worker, not a manager`, "point DOCKER_HOST at a manager node");
+  }
+  if (!facts.experimental) {
+    throw new VspError(
+      `the engine at ${address} runs without experimental features; plugin services need them`,
+      'set "experimental": true in /etc/docker/daemon.json on every manager and restart dockerd',
+    );
+  }
+  return facts;
+}
+
+function registryUrls(registry: string): string[] {
+  const loopback = /^(127\.|localhost|\[::1\])/.test(registry);
+  return loopback ? [`http://${registry}`] : [`https://${registry}`, `http://${registry}`];
+}
+
+/** The registry's base URL that answers /v2/, or undefined. */
+export async function probeRegistry(registry: string): Promise<string | undefined> {
+  for (const base of registryUrls(registry)) {
+    try {
+      const res = await fetch(`${base}/v2/`, { signal: AbortSignal.timeout(5000) });
+      if (res.status === 200 || res.status === 401) return base;
+    } catch {
+      // try the next scheme
+    }
+  }
+  return undefined;
+}
+
+export async function checkRegistry(registry: string): Promise<string> {
+  const base = await probeRegistry(registry);
+  if (!base) {
+    throw new VspError(
+      `the registry ${registry} does not answer on /v2/`,
+      "start the registry or fix --registry (HOST[:PORT]); the managers pull the plugin from it anonymously",
+    );
+  }
+  return base;
+}
+
+export async function registryHasTag(base: string, repo: string, tag: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${base}/v2/${repo}/manifests/${tag}`, {
+      method: "HEAD",
+      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+      signal: AbortSignal.timeout(5000),
+    });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export async function checkVault(vault: VaultClient): Promise<void> {
+  let health: Awaited<ReturnType<VaultClient["health"]>>;
+  try {
+    health = await vault.health();
+  } catch (err) {
+    throw new VspError(`Vault at ${vault.addr} is unreachable: ${describe(err)}`, "start Vault or fix VAULT_ADDR / --vault-addr");
+  }
+  if (!health.initialized) throw new VspError(`Vault at ${vault.addr} is not initialized`, "run vault operator init");
+  if (health.sealed) throw new VspError(`Vault at ${vault.addr} is sealed`, "unseal it (vault operator unseal) and run vsp again");
+  try {
+    await vault.lookupSelf();
+  } catch (err) {
+    if (err instanceof VaultApiError && err.status === 403) {
+      throw new VspError(`Vault rejects VAULT_TOKEN (invalid or expired)`, "log in again and export a valid operator VAULT_TOKEN");
+    }
+    throw err;
+  }
+}

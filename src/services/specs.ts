@@ -1,0 +1,95 @@
+// Service specs for the helper and the plugin service, and the hash that tells whether one changed.
+import { createHash } from "node:crypto";
+import {
+  BOOTSTRAP_SECRET_TARGET,
+  HELPER_COMMAND,
+  helperServiceName,
+  OBJECT_LABELS,
+  PLUGIN_ENV,
+  pluginServiceName,
+} from "../../common/contract.js";
+import type { PluginPrivilege } from "../docker/plugins.js";
+import { DEPLOY_LABELS, managedLabels } from "./deployment.js";
+
+const MANAGERS_ONLY = { Constraints: ["node.role==manager"] };
+
+export function specHash(part: unknown): string {
+  return createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 16);
+}
+
+export function helperSpec(name: string, imageRef: string, secret: { id: string; name: string }): Record<string, unknown> {
+  const taskTemplate = {
+    ContainerSpec: {
+      Image: imageRef,
+      Command: HELPER_COMMAND,
+      Labels: managedLabels(name, "helper"),
+      ReadOnly: true,
+      CapabilityDrop: ["ALL"],
+      Secrets: [
+        {
+          File: { Name: BOOTSTRAP_SECRET_TARGET, UID: "0", GID: "0", Mode: 0o400 },
+          SecretID: secret.id,
+          SecretName: secret.name,
+        },
+      ],
+      StopGracePeriod: 5_000_000_000,
+    },
+    Placement: MANAGERS_ONLY,
+    RestartPolicy: { Condition: "any", Delay: 1_000_000_000 },
+  };
+  return {
+    Name: helperServiceName(name),
+    Labels: {
+      ...managedLabels(name, "helper"),
+      [DEPLOY_LABELS.imageRef]: imageRef,
+      [OBJECT_LABELS.configHash]: specHash(taskTemplate),
+    },
+    TaskTemplate: taskTemplate,
+    Mode: { Global: {} },
+    // A rotation starts the new helper task before the old one stops: the plugin always finds one.
+    UpdateConfig: { Parallelism: 1, Order: "start-first", FailureAction: "pause" },
+  };
+}
+
+export interface PluginServiceOptions {
+  name: string;
+  pluginRef: string;
+  privileges: PluginPrivilege[];
+  vaultAddr: string;
+  vaultNamespace?: string;
+  vaultCaCertPem?: string;
+  policyPrefix: string;
+}
+
+export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unknown> {
+  const env = [
+    `${PLUGIN_ENV.vaultAddr}=${o.vaultAddr}`,
+    `${PLUGIN_ENV.name}=${o.name}`,
+    `${PLUGIN_ENV.policyPrefix}=${o.policyPrefix}`,
+    ...(o.vaultNamespace ? [`${PLUGIN_ENV.vaultNamespace}=${o.vaultNamespace}`] : []),
+    ...(o.vaultCaCertPem ? [`${PLUGIN_ENV.vaultCaCert}=${o.vaultCaCertPem}`] : []),
+  ];
+  const taskTemplate = {
+    Runtime: "plugin",
+    // Lowercase keys: swarmkit's PluginSpec JSON (the documented PluginPrivilege key is dropped).
+    PluginSpec: { name: o.name, remote: o.pluginRef, privileges: o.privileges, disabled: false, env },
+    Placement: MANAGERS_ONLY,
+  };
+  return {
+    Name: pluginServiceName(o.name),
+    Labels: {
+      ...managedLabels(o.name, "plugin"),
+      [DEPLOY_LABELS.vaultAddr]: o.vaultAddr,
+      [DEPLOY_LABELS.policyPrefix]: o.policyPrefix,
+      [DEPLOY_LABELS.pluginRef]: o.pluginRef,
+      [OBJECT_LABELS.configHash]: specHash(taskTemplate),
+    },
+    TaskTemplate: taskTemplate,
+    Mode: { Global: {} },
+  };
+}
+
+export function sameHash(current: { spec: { Labels?: Record<string, string> } } | undefined, desired: Record<string, unknown>): boolean {
+  const want = (desired.Labels as Record<string, string>)[OBJECT_LABELS.configHash];
+  return current?.spec.Labels?.[OBJECT_LABELS.configHash] === want;
+}

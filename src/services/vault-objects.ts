@@ -1,0 +1,83 @@
+// The Vault objects vsp deploy manages (DESIGN §4): plugin policy, task token role, bootstrap token.
+import { policyName, tokenRoleName } from "../../common/contract.js";
+import type { VaultClient } from "../vault/client.js";
+
+export interface VaultObjectOptions {
+  name: string;
+  policyPrefix: string;
+  taskMaxTtl: string;
+  bootstrapPeriod: string;
+}
+
+export function pluginPolicyText(name: string): string {
+  const role = tokenRoleName(name);
+  return [
+    `# Managed by vsp (${name}): the plugin may only mint task tokens on its role and manage itself.`,
+    `path "auth/token/create/${role}" {\n  capabilities = ["create", "update"]\n}`,
+    `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
+    `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
+    `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,
+    "",
+  ].join("\n");
+}
+
+export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
+  return {
+    orphan: true,
+    renewable: true,
+    allowed_policies: [],
+    allowed_policies_glob: [`${o.policyPrefix}*`],
+    disallowed_policies: ["root", policyName(o.name)],
+    token_explicit_max_ttl: o.taskMaxTtl,
+    token_type: "service",
+  };
+}
+
+function toSeconds(d: string): number {
+  const m = d.match(/^(\d+)([smhd]?)$/);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!] ?? 1);
+}
+
+function sameList(a: unknown, b: unknown[]): boolean {
+  const x = Array.isArray(a) ? [...a].map(String).sort() : typeof a === "string" && a ? a.split(",").sort() : [];
+  return JSON.stringify(x) === JSON.stringify([...b].map(String).sort());
+}
+
+/** Creates or corrects the plugin policy and the task role; returns what changed. */
+export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptions): Promise<string[]> {
+  const changed: string[] = [];
+  const policy = policyName(o.name);
+  const text = pluginPolicyText(o.name);
+  if ((await vault.readPolicy(policy))?.trim() !== text.trim()) {
+    await vault.writePolicy(policy, text);
+    changed.push(`policy ${policy}`);
+  }
+  const role = tokenRoleName(o.name);
+  const want = tokenRoleBody(o);
+  const have = await vault.readTokenRole(role);
+  const same =
+    have !== undefined &&
+    have.orphan === true &&
+    have.renewable === true &&
+    sameList(have.allowed_policies_glob, want.allowed_policies_glob as string[]) &&
+    sameList(have.allowed_policies, []) &&
+    sameList(have.disallowed_policies, want.disallowed_policies as string[]) &&
+    Number(have.token_explicit_max_ttl ?? have.explicit_max_ttl) === toSeconds(o.taskMaxTtl);
+  if (!same) {
+    await vault.writeTokenRole(role, want);
+    changed.push(`token role ${role}`);
+  }
+  return changed;
+}
+
+export async function mintBootstrapToken(vault: VaultClient, o: VaultObjectOptions): Promise<{ token: string; accessor: string }> {
+  return vault.createOrphanToken({
+    policies: [policyName(o.name)],
+    no_default_policy: true,
+    period: o.bootstrapPeriod,
+    renewable: true,
+    display_name: `${o.name}-bootstrap`,
+    meta: { "vsp-name": o.name, purpose: "vsp plugin bootstrap" },
+  });
+}
