@@ -1,0 +1,116 @@
+// The vsp entry point: flags → commands, and the one place that maps errors to exit codes.
+import { Command, CommanderError, Option } from "commander";
+import { DEFAULT_DOCKER_SOCKET, DEFAULT_NAME, DEFAULT_POLICY_PREFIX } from "../common/contract.js";
+import { buildCommand } from "./commands/build.js";
+import { type Context, makeContext } from "./commands/context.js";
+import { deployCommand } from "./commands/deploy.js";
+import { removeCommand } from "./commands/remove.js";
+import { rotateCommand } from "./commands/rotate.js";
+import { statusCommand } from "./commands/status.js";
+import { describe, UsageError, VspError } from "./errors.js";
+import { Output } from "./output.js";
+
+type Flags = Record<string, unknown> & { json?: boolean; verbose?: boolean };
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let exitCode = 0;
+  const run =
+    (fn: (flags: never, ctx: Context) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const flags = cmd.optsWithGlobals() as Flags;
+      exitCode = await fn(flags as never, makeContext(flags, env));
+    };
+
+  const program = new Command("vsp")
+    .description("Vault/OpenBao secrets for Docker Swarm tasks, through a secret-provider plugin")
+    .option("--verbose", "show engine output (build steps, pushes)")
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText("after", "\nEnvironment: VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT, DOCKER_HOST.\nTokens are read only from the environment, never from flags.");
+
+  const name = () => new Option("--name <name>", "deployment name").default(DEFAULT_NAME);
+  const json = () => new Option("--json", "print the result as JSON on stdout");
+  const baseImage = () => new Option("--base-image <image>", "base image with /usr/local/bin/node").default("node:20-alpine");
+  const dockerSocket = () =>
+    new Option("--docker-socket <path>", "the managers' Docker socket path, mounted into the plugin").default(DEFAULT_DOCKER_SOCKET);
+
+  program
+    .command("deploy")
+    .description("build and push the plugin, set Vault up, start the helper and the plugin service")
+    .option("--vault-addr <url>", "Vault address (default $VAULT_ADDR)")
+    .option("--plugin-vault-addr <url>", "Vault address as the managers reach it (default: --vault-addr)")
+    .option("--registry <host[:port]>", "registry the managers pull the plugin from (required)")
+    .addOption(name())
+    .option("--tag <tag>", "plugin tag (default: derived from the plugin's content)")
+    .addOption(baseImage())
+    .option("--policy-prefix <prefix>", "prefix of service policies ('' = the proof of concept's naming)", DEFAULT_POLICY_PREFIX)
+    .option("--skip-build", "use a plugin already in the registry")
+    .addOption(dockerSocket())
+    .option("--task-max-ttl <duration>", "explicit max TTL of task tokens (token role)", "24h")
+    .addOption(json())
+    .addHelpText("after", examples(["vsp deploy --registry registry.example:5000", "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --json"]))
+    .action(run(deployCommand as never));
+
+  program
+    .command("build")
+    .description("build the plugin (and its image) from plugin-src; optionally push both")
+    .option("--registry <host[:port]>", "registry prefix of the plugin name")
+    .addOption(name())
+    .option("--tag <tag>", "plugin tag (default: derived from the plugin's content)")
+    .addOption(baseImage())
+    .addOption(dockerSocket())
+    .option("--push", "push the plugin and its image")
+    .addOption(json())
+    .addHelpText("after", examples(["vsp build --registry 127.0.0.1:5000 --push"]))
+    .action(run(buildCommand as never));
+
+  const token = program.command("bootstrap-token").description("manage the plugin's bootstrap token");
+  token
+    .command("rotate")
+    .description("mint a new bootstrap token, swap it on the helper, revoke the old one")
+    .addOption(name())
+    .option("--grace <duration>", "wait this long before revoking the old token", "30s")
+    .addOption(new Option("--fail-after <step>", "testing: fail on purpose after a step").choices(["secret", "helper"]).hideHelp())
+    .addOption(json())
+    .addHelpText("after", examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]))
+    .action(run(rotateCommand as never));
+
+  program
+    .command("status")
+    .description("plugin, helper, bootstrap token and Vault health; exit 1 when something is unhealthy")
+    .addOption(name())
+    .addOption(json())
+    .addHelpText("after", examples(["vsp status", "vsp status --json | jq .problems"]))
+    .action(run(statusCommand as never));
+
+  program
+    .command("remove")
+    .description("remove what deploy made (user stacks' secrets stay)")
+    .addOption(name())
+    .option("--purge-vault", "also delete the policy and token role and revoke the bootstrap token")
+    .addOption(json())
+    .addHelpText("after", examples(["vsp remove", "vsp remove --purge-vault"]))
+    .action(run(removeCommand as never));
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+      return 2;
+    }
+    const out = new Output({ json: false, verbose: false, env });
+    if (err instanceof VspError) {
+      out.error(err.message, err.hint);
+      return err instanceof UsageError ? 2 : err.exitCode;
+    }
+    out.error(describe(err));
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
+import { UsageError } from "../errors.js";
+import { deploy } from "../services/deploy.js";
+import type { Context } from "./context.js";
+
+export interface DeployFlags {
+  vaultAddr?: string;
+  pluginVaultAddr?: string;
+  registry?: string;
+  name: string;
+  tag?: string;
+  baseImage: string;
+  policyPrefix: string;
+  skipBuild?: boolean;
+  dockerSocket: string;
+  taskMaxTtl: string;
+  json?: boolean;
+}
+
+export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<number> {
+  if (!flags.registry) throw new UsageError("--registry is required", "pass --registry HOST[:PORT] that every manager can pull from");
+  const result = await deploy(
+    ctx.engine(),
+    ctx.vault(flags.vaultAddr),
+    {
+      name: flags.name,
+      registry: flags.registry,
+      tag: flags.tag,
+      baseImage: flags.baseImage,
+      policyPrefix: flags.policyPrefix,
+      skipBuild: !!flags.skipBuild,
+      dockerSocket: flags.dockerSocket || DEFAULT_DOCKER_SOCKET,
+      pluginVaultAddr: flags.pluginVaultAddr,
+      engineAddress: ctx.engineAddress,
+      vaultObjects: { taskMaxTtl: flags.taskMaxTtl, bootstrapPeriod: "24h" },
+    },
+    ctx.out,
+  );
+  const human =
+    result.changed.length === 0
+      ? `vsp "${result.name}" is deployed; nothing changed (plugin ${result.pluginRef})`
+      : `vsp "${result.name}" deployed (plugin ${result.pluginRef}); changed:\n${result.changed.map((c) => `  - ${c}`).join("\n")}`;
+  ctx.out.result(result, human);
+  return 0;
+}

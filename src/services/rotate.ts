@@ -1,0 +1,111 @@
+// vsp bootstrap-token rotate: new token → new versioned secret → helper swapped (start-first) →
+// old token revoked after the grace period → probe. A failure before the revocation rolls back.
+import { OBJECT_LABELS } from "../../common/contract.js";
+import type { Engine } from "../docker/engine.js";
+import { createSecret, removeSecret } from "../docker/secrets.js";
+import { updateService } from "../docker/services.js";
+import { describe, VspError } from "../errors.js";
+import type { VaultClient } from "../vault/client.js";
+import { DEPLOY_LABELS, managedLabels, mountedBootstrapSecret, nextBootstrapName, readDeployment } from "./deployment.js";
+import { waitHelperRunning } from "./plugin-state.js";
+import { probeRoundTrip } from "./probe.js";
+import { inStep, type Reporter } from "./report.js";
+import { helperSpec } from "./specs.js";
+import { mintBootstrapToken } from "./vault-objects.js";
+
+export interface RotateOptions {
+  name: string;
+  graceMs: number;
+  /** Test hook: fail on purpose after this step, to prove the rollback. */
+  failAfter?: "secret" | "helper";
+}
+
+export interface RotateResult {
+  oldAccessor?: string;
+  newAccessor: string;
+  secret: string;
+  removedSecrets: string[];
+  probeMs: number;
+}
+
+export async function rotate(engine: Engine, vault: VaultClient, o: RotateOptions, r: Reporter): Promise<RotateResult> {
+  const d = await readDeployment(engine, o.name);
+  if (!d.helper || !d.plugin) {
+    throw new VspError(`no vsp deployment named "${o.name}" (helper or plugin service missing)`, "run vsp deploy first");
+  }
+  const imageRef = d.helper.spec.Labels?.[DEPLOY_LABELS.imageRef];
+  if (!imageRef) throw new VspError(`the helper service of "${o.name}" has no image label`, "run vsp deploy again");
+  const current = mountedBootstrapSecret(d);
+
+  // Leftovers of an interrupted rotation: secrets the helper does not mount.
+  const removedSecrets: string[] = [];
+  for (const s of d.bootstrapSecrets) {
+    if (s.id === current?.id) continue;
+    if (s.accessor) await vault.revokeAccessor(s.accessor).catch(() => undefined);
+    await removeSecret(engine, s.id).catch(() => undefined);
+    removedSecrets.push(s.name);
+  }
+
+  const minted = await inStep(r, "minting a new bootstrap token", () =>
+    mintBootstrapToken(vault, { name: o.name, policyPrefix: "", taskMaxTtl: "", bootstrapPeriod: "24h" }),
+  );
+  const next = nextBootstrapName(d);
+  let secretId: string | undefined;
+  try {
+    secretId = await inStep(r, `storing it as secret ${next.name}`, () =>
+      createSecret(engine, next.name, minted.token, {
+        ...managedLabels(o.name, "bootstrap-token"),
+        [OBJECT_LABELS.accessor]: minted.accessor,
+        [OBJECT_LABELS.version]: String(next.version),
+        [OBJECT_LABELS.createdAt]: new Date().toISOString(),
+      }),
+    );
+    if (o.failAfter === "secret") throw new VspError("simulated failure after creating the secret");
+    const spec = helperSpec(o.name, imageRef, { id: secretId, name: next.name });
+    (spec.Labels as Record<string, string>)[DEPLOY_LABELS.rotatedAt] = new Date().toISOString();
+    await inStep(r, "swapping the secret on the helper", async () => {
+      const fresh = await readDeployment(engine, o.name);
+      await updateService(engine, fresh.helper!, spec);
+      await waitHelperRunning(engine, o.name, secretId!);
+    });
+    if (o.failAfter === "helper") throw new VspError("simulated failure after swapping the helper");
+  } catch (err) {
+    await rollback(engine, vault, o.name, imageRef, current, secretId, minted.accessor, r);
+    throw new VspError(`rotation failed and was rolled back: ${describe(err)}`, "the old token is still in use; fix the cause and run the rotation again");
+  }
+
+  if (current?.accessor) {
+    await inStep(r, `revoking the old token after ${o.graceMs / 1000}s grace`, async () => {
+      await new Promise((res) => setTimeout(res, o.graceMs));
+      await vault.revokeAccessor(current.accessor);
+    });
+  }
+  const probeMs = await inStep(r, "probe: the plugin answers with the new token", () => probeRoundTrip(engine, o.name, imageRef));
+  if (current) {
+    await removeSecret(engine, current.id).catch(() => undefined);
+    removedSecrets.push(current.name);
+  }
+  return { oldAccessor: current?.accessor, newAccessor: minted.accessor, secret: next.name, removedSecrets, probeMs };
+}
+
+async function rollback(
+  engine: Engine,
+  vault: VaultClient,
+  name: string,
+  imageRef: string,
+  previous: { id: string; name: string } | undefined,
+  newSecretId: string | undefined,
+  newAccessor: string,
+  r: Reporter,
+): Promise<void> {
+  r.warn("rolling back to the previous bootstrap token");
+  if (previous) {
+    const d = await readDeployment(engine, name);
+    if (d.helper && mountedBootstrapSecret(d)?.id !== previous.id) {
+      await updateService(engine, d.helper, helperSpec(name, imageRef, previous)).catch(() => undefined);
+      await waitHelperRunning(engine, name, previous.id).catch(() => undefined);
+    }
+  }
+  if (newSecretId) await removeSecret(engine, newSecretId).catch(() => undefined);
+  await vault.revokeAccessor(newAccessor).catch(() => undefined);
+}

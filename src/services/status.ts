@@ -1,0 +1,96 @@
+// vsp status: what runs, what Vault says of the bootstrap token, and what is unhealthy.
+import type { Engine } from "../docker/engine.js";
+import { serviceTasks } from "../docker/services.js";
+import { describe } from "../errors.js";
+import { type Health, VaultClient, type VaultSettings } from "../vault/client.js";
+import { DEPLOY_LABELS, mountedBootstrapSecret, readDeployment } from "./deployment.js";
+import { type PluginNodeState, pluginStates } from "./plugin-state.js";
+
+export interface StatusReport {
+  name: string;
+  healthy: boolean;
+  problems: string[];
+  plugin: { service: boolean; ref?: string; nodes: PluginNodeState[]; enabledHere: boolean };
+  helper: { service: boolean; tasks: { node: string; state: string; error?: string }[] };
+  bootstrapToken?: {
+    secret: string;
+    accessor: string;
+    valid?: boolean;
+    ttlSeconds?: number;
+    expireTime?: string | null;
+    policies?: string[];
+    renewable?: boolean;
+    checked: boolean;
+  };
+  vault: { addr?: string; health?: Health; error?: string };
+  lastRotation?: string;
+  bootstrapSecrets: number;
+}
+
+export async function status(engine: Engine, name: string, vaultSettings: VaultSettings): Promise<StatusReport> {
+  const d = await readDeployment(engine, name);
+  const problems: string[] = [];
+  const states = await pluginStates(engine, name);
+  if (!d.plugin) problems.push(`plugin service ${name}-plugin is missing`);
+  for (const n of states.nodes) {
+    if (n.taskState !== "running") problems.push(`plugin on ${n.hostname} is ${n.taskState}${n.error ? ` (${n.error})` : ""}`);
+  }
+  const helperTasks = d.helper ? await serviceTasks(engine, d.helper.id) : [];
+  const runningHelpers = helperTasks.filter((t) => t.desiredState === "running");
+  if (!d.helper) problems.push(`helper service ${name}-helper is missing`);
+  else if (!runningHelpers.some((t) => t.state === "running")) problems.push("no helper task is running");
+
+  const vaultAddr = d.plugin?.spec.Labels?.[DEPLOY_LABELS.vaultAddr] ?? (vaultSettings.addr || undefined);
+  const report: StatusReport = {
+    name,
+    healthy: false,
+    problems,
+    plugin: { service: !!d.plugin, ref: d.plugin?.spec.Labels?.[DEPLOY_LABELS.pluginRef], nodes: states.nodes, enabledHere: states.localEnabled },
+    helper: { service: !!d.helper, tasks: runningHelpers.map((t) => ({ node: t.nodeId, state: t.state, error: t.error })) },
+    vault: { addr: vaultAddr },
+    lastRotation: d.helper?.spec.Labels?.[DEPLOY_LABELS.rotatedAt],
+    bootstrapSecrets: d.bootstrapSecrets.length,
+  };
+
+  if (vaultAddr) {
+    const vault = new VaultClient({ ...vaultSettings, addr: vaultSettings.addr || vaultAddr });
+    try {
+      report.vault.health = await vault.health();
+      if (report.vault.health.sealed) problems.push(`Vault at ${vault.addr} is sealed`);
+    } catch (err) {
+      report.vault.error = describe(err);
+      problems.push(`Vault at ${vault.addr} is unreachable`);
+    }
+    const mounted = mountedBootstrapSecret(d);
+    if (!mounted) {
+      if (d.helper) problems.push("the helper mounts no bootstrap secret vsp knows");
+    } else {
+      const tokenReport: NonNullable<StatusReport["bootstrapToken"]> = {
+        secret: mounted.name,
+        accessor: mounted.accessor,
+        checked: false,
+      };
+      report.bootstrapToken = tokenReport;
+      if (vaultSettings.token && !report.vault.error) {
+        try {
+          const info = await vault.lookupAccessor(mounted.accessor);
+          tokenReport.checked = true;
+          tokenReport.valid = !!info;
+          if (info) {
+            tokenReport.ttlSeconds = info.ttl;
+            tokenReport.expireTime = info.expire_time;
+            tokenReport.policies = info.policies;
+            tokenReport.renewable = info.renewable;
+          } else {
+            problems.push("the bootstrap token is revoked or expired: run vsp bootstrap-token rotate");
+          }
+        } catch (err) {
+          problems.push(`cannot look up the bootstrap token: ${describe(err)}`);
+        }
+      }
+    }
+  }
+  if (d.bootstrapSecrets.length > 1) problems.push(`${d.bootstrapSecrets.length} bootstrap secrets exist (an interrupted rotation?): run vsp bootstrap-token rotate`);
+  report.healthy = problems.length === 0;
+  return report;
+}
