@@ -101,7 +101,14 @@ export interface PluginConfig {
   workdir: string;
   interface: { types: string[]; socket: string };
   network: { type: string };
-  mounts: { name: string; description: string; source: string; destination: string; type: string; options: string[] }[];
+  mounts: {
+    name: string;
+    description: string;
+    source: string;
+    destination: string;
+    type: string;
+    options: string[];
+  }[];
   env: PluginEnvEntry[];
   linux: { capabilities: string[] };
 }

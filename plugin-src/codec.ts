@@ -36,7 +36,8 @@ export function decodeGetSecret(body: Buffer): GetSecretRequest {
   for (const key of MAP_KEYS) {
     const v = raw[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== "object" || Array.isArray(v)) throw new CodecError(`request key ${key} must be an object`);
+    if (typeof v !== "object" || Array.isArray(v))
+      throw new CodecError(`request key ${key} must be an object`);
     const map: Record<string, string> = {};
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
       if (typeof val !== "string") throw new CodecError(`request key ${key}: label values must be strings`);

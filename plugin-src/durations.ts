@@ -24,5 +24,8 @@ function check(label: string, raw: string, seconds: number): number {
 /** Renders user input for an error message: bounded and with control characters escaped. */
 export function printable(raw: string, max = 80): string {
   const cut = raw.length > max ? `${raw.slice(0, max)}…` : raw;
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return cut.replace(
+    /[\u0000-\u001f\u007f-\u009f"\\]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -34,7 +34,9 @@ export function renderData(
     case "meta+json":
       return JSON.stringify(whole);
     case "env": {
-      const entries = spec.field ? [[spec.field, pick(data, spec.field, where)] as const] : Object.entries(data);
+      const entries = spec.field
+        ? [[spec.field, pick(data, spec.field, where)] as const]
+        : Object.entries(data);
       if (entries.length === 0) throw new ProviderError(`no fields at ${where} to render as env`);
       return entries
         .map(([key, value]) => {
@@ -43,7 +45,9 @@ export function renderData(
           }
           const text = asText(value);
           if (/[\r\n\0]/.test(text)) {
-            throw new ProviderError(`field "${key}" at ${where} holds a line break; use format json instead of env`);
+            throw new ProviderError(
+              `field "${key}" at ${where} holds a line break; use format json instead of env`,
+            );
           }
           return `${key}=${text}\n`;
         })

@@ -13,7 +13,11 @@ export interface HandlerOptions {
   maxRemembered?: number;
 }
 
-export function createGetSecretHandler(provider: Pick<SecretProvider, "getSecret">, log: LogFn, opts: HandlerOptions) {
+export function createGetSecretHandler(
+  provider: Pick<SecretProvider, "getSecret">,
+  log: LogFn,
+  opts: HandlerOptions,
+) {
   const repeats = new RepeatCache<Issued>(opts.repeatTtlMs, opts.maxRemembered ?? 10_000);
 
   return async (req: GetSecretRequest): Promise<{ status: number; body: GetSecretResponse }> => {

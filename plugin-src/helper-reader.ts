@@ -23,7 +23,11 @@ export class HelperReader implements BootstrapSource {
     if (this.nodeId) return this.nodeId;
     const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
     const id = info.Swarm?.NodeID;
-    if (!id) throw new ProviderError("this engine is not a swarm node; the plugin must run on a manager", "bootstrap");
+    if (!id)
+      throw new ProviderError(
+        "this engine is not a swarm node; the plugin must run on a manager",
+        "bootstrap",
+      );
     this.nodeId = id;
     return id;
   }
@@ -60,7 +64,11 @@ export class HelperReader implements BootstrapSource {
     containers.sort((a, b) => b.Created - a.Created);
     const chosen = containers[0]!;
     const token = (await this.exec(chosen.Id, ["cat", `/run/secrets/${BOOTSTRAP_SECRET_TARGET}`])).trim();
-    if (token === "") throw new ProviderError("the helper's bootstrap secret is empty; run vsp bootstrap-token rotate", "bootstrap");
+    if (token === "")
+      throw new ProviderError(
+        "the helper's bootstrap secret is empty; run vsp bootstrap-token rotate",
+        "bootstrap",
+      );
     return token;
   }
 

@@ -33,7 +33,17 @@ const TYPES: Record<string, SecretType> = {
   write: "write",
 };
 const FORMATS: SecretFormat[] = ["plain", "json", "meta+json", "env"];
-const SIMPLE_KEYS = new Set(["type", "path", "field", "format", "version", "wrap", "ttl", "num-uses", "period"]);
+const SIMPLE_KEYS = new Set([
+  "type",
+  "path",
+  "field",
+  "format",
+  "version",
+  "wrap",
+  "ttl",
+  "num-uses",
+  "period",
+]);
 
 /** Collects the `vsp.` (or legacy-prefixed) labels; other labels (e.g. com.docker.stack.namespace) are not ours. */
 function ownLabels(labels: Record<string, string>): Map<string, string> {
@@ -69,7 +79,9 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
     if (key.startsWith("data.")) {
       const field = key.slice(5);
       if (!/^[A-Za-z0-9_.-]{1,128}$/.test(field)) {
-        throw new ProviderError(`label ${LABEL_PREFIX}${printable(key)}: body field name is not [A-Za-z0-9_.-]`);
+        throw new ProviderError(
+          `label ${LABEL_PREFIX}${printable(key)}: body field name is not [A-Za-z0-9_.-]`,
+        );
       }
       data[field] = value;
     } else if (!SIMPLE_KEYS.has(key)) {
@@ -81,11 +93,16 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
 
   const rawType = own.get("type") ?? "kv";
   const type = TYPES[rawType];
-  if (!type) throw new ProviderError(`label ${LABEL_PREFIX}type: "${printable(rawType)}" is not kv, token, read or write`);
+  if (!type)
+    throw new ProviderError(
+      `label ${LABEL_PREFIX}type: "${printable(rawType)}" is not kv, token, read or write`,
+    );
 
   const rawFormat = own.get("format") ?? "plain";
   if (!FORMATS.includes(rawFormat as SecretFormat)) {
-    throw new ProviderError(`label ${LABEL_PREFIX}format: "${printable(rawFormat)}" is not ${FORMATS.join(", ")}`);
+    throw new ProviderError(
+      `label ${LABEL_PREFIX}format: "${printable(rawFormat)}" is not ${FORMATS.join(", ")}`,
+    );
   }
   const spec: SecretSpec = { type, format: rawFormat as SecretFormat, data };
 
@@ -101,21 +118,26 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
   if (version !== undefined) {
     if (type !== "kv") throw new ProviderError(`label ${LABEL_PREFIX}version applies only to type kv`);
     if (!/^\d{1,9}$/.test(version) || Number(version) < 1) {
-      throw new ProviderError(`label ${LABEL_PREFIX}version: "${printable(version)}" is not a positive integer`);
+      throw new ProviderError(
+        `label ${LABEL_PREFIX}version: "${printable(version)}" is not a positive integer`,
+      );
     }
     spec.version = Number(version);
   }
 
   const wrap = own.get("wrap");
   if (wrap !== undefined && wrap !== "false") {
-    spec.wrapSeconds = wrap === "true" ? DEFAULT_WRAP_SECONDS : parseDurationSeconds(`${LABEL_PREFIX}wrap`, wrap);
+    spec.wrapSeconds =
+      wrap === "true" ? DEFAULT_WRAP_SECONDS : parseDurationSeconds(`${LABEL_PREFIX}wrap`, wrap);
     if (spec.field !== undefined) {
       throw new ProviderError(
         `label ${LABEL_PREFIX}field cannot be combined with ${LABEL_PREFIX}wrap: the wrapped response is delivered whole`,
       );
     }
     if (spec.format !== "plain" && spec.format !== "json") {
-      throw new ProviderError(`label ${LABEL_PREFIX}wrap allows format plain (the wrapping token) or json (wrap info)`);
+      throw new ProviderError(
+        `label ${LABEL_PREFIX}wrap allows format plain (the wrapping token) or json (wrap info)`,
+      );
     }
   }
 

@@ -1,7 +1,8 @@
 // Plugin entry point: wires settings, Vault client, bootstrap, provider and the socket server.
-import { jsonLogger } from "./log.js";
+
 import { createGetSecretHandler } from "./handler.js";
 import { HelperReader } from "./helper-reader.js";
+import { jsonLogger } from "./log.js";
 import { SecretProvider } from "./provider.js";
 import { createPluginServer, listenUnix } from "./server.js";
 import { readSettings } from "./settings.js";
@@ -30,9 +31,16 @@ async function main(): Promise<void> {
     log({ level: "error", msg: "GetSecret", outcome: "bad-request", error: reason }),
   );
   await listenUnix(server, settings.socketPath);
-  log({ msg: "vsp plugin listening", socket: settings.socketPath, vault: vault.address, name: settings.name });
+  log({
+    msg: "vsp plugin listening",
+    socket: settings.socketPath,
+    vault: vault.address,
+    name: settings.name,
+  });
   // Load the bootstrap token early so a missing helper shows in the log before the first request.
-  tokens.current().catch((err: Error) => log({ level: "warn", msg: "bootstrap token not loaded yet", error: err.message }));
+  tokens
+    .current()
+    .catch((err: Error) => log({ level: "warn", msg: "bootstrap token not loaded yet", error: err.message }));
 
   const stop = () => {
     tokens.stop();
@@ -45,13 +53,19 @@ async function main(): Promise<void> {
 }
 
 process.on("uncaughtException", (err) => {
-  process.stdout.write(`${JSON.stringify({ level: "error", msg: "uncaught exception", error: err.message })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: "error", msg: "uncaught exception", error: err.message })}\n`,
+  );
 });
 process.on("unhandledRejection", (err) => {
-  process.stdout.write(`${JSON.stringify({ level: "error", msg: "unhandled rejection", error: String((err as Error)?.message) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: "error", msg: "unhandled rejection", error: String((err as Error)?.message) })}\n`,
+  );
 });
 
 main().catch((err: Error) => {
-  process.stdout.write(`${JSON.stringify({ level: "fatal", msg: "plugin failed to start", error: err.message })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: "fatal", msg: "plugin failed to start", error: err.message })}\n`,
+  );
   process.exit(1);
 });

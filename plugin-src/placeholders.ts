@@ -18,7 +18,11 @@ export function placeholderValues(req: GetSecretRequest): Record<string, string 
   };
 }
 
-export function substitute(where: string, template: string, values: Record<string, string | undefined>): string {
+export function substitute(
+  where: string,
+  template: string,
+  values: Record<string, string | undefined>,
+): string {
   return template.replace(/\{([^{}]*)\}/g, (_all, name: string) => {
     if (!(name in values)) {
       throw new ProviderError(`${where}: unknown placeholder {${printable(name)}}`);
@@ -28,7 +32,9 @@ export function substitute(where: string, template: string, values: Record<strin
       throw new ProviderError(`${where}: placeholder {${name}} has no value in this request`);
     }
     if (!SAFE_VALUE.test(value) || value === "." || value === "..") {
-      throw new ProviderError(`${where}: placeholder {${name}} holds characters outside [A-Za-z0-9._-]; refused`);
+      throw new ProviderError(
+        `${where}: placeholder {${name}} holds characters outside [A-Za-z0-9._-]; refused`,
+      );
     }
     return value;
   });
@@ -38,11 +44,15 @@ export function substitute(where: string, template: string, values: Record<strin
 export function checkPath(where: string, path: string): string {
   const trimmed = path.replace(/^\/+/, "").replace(/\/+$/, "");
   if (trimmed === "" || !SAFE_PATH.test(trimmed)) {
-    throw new ProviderError(`${where}: path "${printable(path)}" must be non-empty and use only [A-Za-z0-9._-/]`);
+    throw new ProviderError(
+      `${where}: path "${printable(path)}" must be non-empty and use only [A-Za-z0-9._-/]`,
+    );
   }
   for (const segment of trimmed.split("/")) {
     if (segment === "" || segment === "." || segment === "..") {
-      throw new ProviderError(`${where}: path "${printable(path)}" has an empty, "." or ".." segment; refused`);
+      throw new ProviderError(
+        `${where}: path "${printable(path)}" has an empty, "." or ".." segment; refused`,
+      );
     }
   }
   return trimmed;

@@ -56,20 +56,29 @@ export class SecretProvider {
     const spec = parseLabels(req.SecretLabels ?? {});
     const policy = this.servicePolicy(req.ServiceName);
     const issued = await this.dispatch(spec, req, policy);
-    if (issued.value.length === 0) throw new ProviderError("Vault returned an empty value; Swarm refuses empty secrets");
+    if (issued.value.length === 0)
+      throw new ProviderError("Vault returned an empty value; Swarm refuses empty secrets");
     if (issued.value.length > MAX_VALUE_BYTES) {
-      throw new ProviderError(`value is ${issued.value.length} bytes; Swarm accepts at most ${MAX_VALUE_BYTES}`);
+      throw new ProviderError(
+        `value is ${issued.value.length} bytes; Swarm accepts at most ${MAX_VALUE_BYTES}`,
+      );
     }
     return issued;
   }
 
   private servicePolicy(service: string): string {
     if (!SAFE_NAME.test(service)) {
-      throw new ProviderError(`service name "${printable(service)}" holds characters outside [A-Za-z0-9._-]`, "policy");
+      throw new ProviderError(
+        `service name "${printable(service)}" holds characters outside [A-Za-z0-9._-]`,
+        "policy",
+      );
     }
     const policy = `${this.settings.policyPrefix}${service}`;
     if (policy === "root" || policy === "default" || policy === policyName(this.settings.name)) {
-      throw new ProviderError(`service "${service}" maps to policy "${policy}", which task tokens may never carry`, "policy");
+      throw new ProviderError(
+        `service "${service}" maps to policy "${policy}", which task tokens may never carry`,
+        "policy",
+      );
     }
     return policy;
   }
@@ -125,10 +134,19 @@ export class SecretProvider {
   }
 
   private async token(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
-    const bounds = { ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS), numUses: spec.numUses, periodSeconds: spec.periodSeconds };
+    const bounds = {
+      ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
+      numUses: spec.numUses,
+      periodSeconds: spec.periodSeconds,
+    };
     const res = await this.mintTaskToken(req, policy, bounds, spec.wrapSeconds);
     if (spec.wrapSeconds) return this.wrapped(spec, res, "token");
-    const auth = res.auth as { client_token: string; accessor: string; lease_duration: number; policies: string[] };
+    const auth = res.auth as {
+      client_token: string;
+      accessor: string;
+      lease_duration: number;
+      policies: string[];
+    };
     let text: string;
     if (spec.format === "json") {
       text = JSON.stringify({
@@ -144,7 +162,12 @@ export class SecretProvider {
     } else {
       text = auth.client_token;
     }
-    return { value: Buffer.from(text), type: "token", accessor: auth.accessor, validSeconds: auth.lease_duration };
+    return {
+      value: Buffer.from(text),
+      type: "token",
+      accessor: auth.accessor,
+      validSeconds: auth.lease_duration,
+    };
   }
 
   private wrapped(spec: SecretSpec, res: VaultResponse, type: SecretSpec["type"], accessor?: string): Issued {
@@ -164,7 +187,8 @@ export class SecretProvider {
     const now = this.now();
     let best: Mount | undefined;
     for (const m of this.mounts) {
-      if (m.expires > now && `${path}/`.startsWith(m.path) && (!best || m.path.length > best.path.length)) best = m;
+      if (m.expires > now && `${path}/`.startsWith(m.path) && (!best || m.path.length > best.path.length))
+        best = m;
     }
     return best;
   }
@@ -172,10 +196,17 @@ export class SecretProvider {
   private async detectMount(path: string, taskToken: string): Promise<Mount> {
     let res: VaultResponse;
     try {
-      res = await this.vault.call({ method: "GET", path: `sys/internal/ui/mounts/${path}`, token: taskToken });
+      res = await this.vault.call({
+        method: "GET",
+        path: `sys/internal/ui/mounts/${path}`,
+        token: taskToken,
+      });
     } catch (err) {
       if (err instanceof VaultHttpError && (err.status === 403 || err.status === 400)) {
-        throw new ProviderError(`no KV mount found for "${path}" that the service's policy may read`, "vault");
+        throw new ProviderError(
+          `no KV mount found for "${path}" that the service's policy may read`,
+          "vault",
+        );
       }
       throw err;
     }
@@ -217,19 +248,29 @@ export class SecretProvider {
       }
       let res: VaultResponse;
       try {
-        res = await this.vault.call({ method: "GET", path: readPath, token: taskToken, wrapSeconds: spec.wrapSeconds });
+        res = await this.vault.call({
+          method: "GET",
+          path: readPath,
+          token: taskToken,
+          wrapSeconds: spec.wrapSeconds,
+        });
       } catch (err) {
         throw explainRead(err, path, policy);
       }
       if (spec.wrapSeconds) return this.wrapped(spec, res, "kv", auth.accessor);
       const outer = (res.data ?? {}) as Record<string, unknown>;
       const data = (mount.version === 2 ? outer.data : outer) as Record<string, unknown> | null;
-      if (!data) throw new ProviderError(`no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`);
+      if (!data)
+        throw new ProviderError(
+          `no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`,
+        );
       const text = renderData(spec, data, res, path);
       return { value: Buffer.from(text), type: "kv", accessor: auth.accessor };
     } catch (err) {
       // Spend what is left of the task token so it does not outlive the request.
-      this.vault.call({ method: "POST", path: "auth/token/revoke-self", token: taskToken }).catch(() => undefined);
+      this.vault
+        .call({ method: "POST", path: "auth/token/revoke-self", token: taskToken })
+        .catch(() => undefined);
       throw err;
     }
   }
@@ -255,19 +296,27 @@ export class SecretProvider {
         wrapSeconds: spec.wrapSeconds,
       });
     } catch (err) {
-      this.vault.call({ method: "POST", path: "auth/token/revoke-self", token: auth.client_token }).catch(() => undefined);
+      this.vault
+        .call({ method: "POST", path: "auth/token/revoke-self", token: auth.client_token })
+        .catch(() => undefined);
       throw explainRead(err, path, policy);
     }
     if (spec.wrapSeconds) return this.wrapped(spec, res, spec.type, auth.accessor);
     const data = (res.data ?? {}) as Record<string, unknown>;
     const text = renderData(spec, data, res, path);
-    return { value: Buffer.from(text), type: spec.type, accessor: auth.accessor, validSeconds: auth.lease_duration };
+    return {
+      value: Buffer.from(text),
+      type: spec.type,
+      accessor: auth.accessor,
+      validSeconds: auth.lease_duration,
+    };
   }
 }
 
 function explainRead(err: unknown, path: string, policy: string): unknown {
   if (!(err instanceof VaultHttpError)) return err;
-  if (err.status === 403) return new ProviderError(`policy "${policy}" does not allow this request on ${path}`, "policy");
+  if (err.status === 403)
+    return new ProviderError(`policy "${policy}" does not allow this request on ${path}`, "policy");
   if (err.status === 404) return new ProviderError(`nothing at ${path} in Vault`, "vault");
   return err;
 }

@@ -7,7 +7,9 @@ import { CodecError, decodeGetSecret, encodeError } from "./codec.js";
 export const MAX_BODY_BYTES = 256 * 1024;
 const CONTENT_TYPE = "application/vnd.docker.plugins.v1+json";
 
-export type GetSecretHandler = (req: GetSecretRequest) => Promise<{ status: number; body: GetSecretResponse }>;
+export type GetSecretHandler = (
+  req: GetSecretRequest,
+) => Promise<{ status: number; body: GetSecretResponse }>;
 export type BadRequestHook = (reason: string) => void;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -37,7 +39,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 export function createPluginServer(handler: GetSecretHandler, onBadRequest: BadRequestHook): http.Server {
   return http.createServer(async (req, res) => {
     try {
-      if (req.method !== "POST") return send(res, 405, encodeError(`method ${req.method} not allowed; use POST`));
+      if (req.method !== "POST")
+        return send(res, 405, encodeError(`method ${req.method} not allowed; use POST`));
       if (req.url === "/Plugin.Activate") {
         await readBody(req).catch(() => Buffer.alloc(0));
         return send(res, 200, { Implements: ["secretprovider"] });

@@ -1,7 +1,8 @@
 // Holds the plugin's own (bootstrap) token: loads it from the helper, renews it in the
 // background, and re-reads the helper when Vault rejects it (rotation).
-import type { BootstrapSource } from "./helper-reader.js";
+
 import { ProviderError } from "./errors.js";
+import type { BootstrapSource } from "./helper-reader.js";
 import type { VaultHttpClient } from "./vault-http.js";
 import { VaultHttpError } from "./vault-http.js";
 

@@ -38,7 +38,14 @@ export class VaultHttpError extends ProviderError {
   }
 }
 
-const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT"]);
+const RETRYABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+]);
 
 export class VaultHttpClient {
   private readonly url: URL;
@@ -47,7 +54,10 @@ export class VaultHttpClient {
 
   constructor(readonly options: VaultClientOptions) {
     if (!options.address) {
-      throw new ProviderError("VAULT_ADDR is not set in the plugin's settings; redeploy with vsp deploy", "internal");
+      throw new ProviderError(
+        "VAULT_ADDR is not set in the plugin's settings; redeploy with vsp deploy",
+        "internal",
+      );
     }
     this.url = new URL(options.address);
     const agentOptions = { keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 };

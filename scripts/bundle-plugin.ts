@@ -28,7 +28,10 @@ for (const [entry, out] of [
       {
         name: "no-ssh",
         setup(b) {
-          b.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({ path: args.path, namespace: "stub" }));
+          b.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({
+            path: args.path,
+            namespace: "stub",
+          }));
           b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "module.exports = {};" }));
         },
       },

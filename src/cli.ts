@@ -31,13 +31,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--verbose", "show engine output (build steps, pushes)")
     .exitOverride()
     .showHelpAfterError()
-    .addHelpText("after", "\nEnvironment: VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT, DOCKER_HOST.\nTokens are read only from the environment, never from flags.");
+    .addHelpText(
+      "after",
+      "\nEnvironment: VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT, DOCKER_HOST.\nTokens are read only from the environment, never from flags.",
+    );
 
   const name = () => new Option("--name <name>", "deployment name").default(DEFAULT_NAME);
   const json = () => new Option("--json", "print the result as JSON on stdout");
-  const baseImage = () => new Option("--base-image <image>", "base image with /usr/local/bin/node").default("node:20-alpine");
+  const baseImage = () =>
+    new Option("--base-image <image>", "base image with /usr/local/bin/node").default("node:20-alpine");
   const dockerSocket = () =>
-    new Option("--docker-socket <path>", "the managers' Docker socket path, mounted into the plugin").default(DEFAULT_DOCKER_SOCKET);
+    new Option("--docker-socket <path>", "the managers' Docker socket path, mounted into the plugin").default(
+      DEFAULT_DOCKER_SOCKET,
+    );
 
   program
     .command("deploy")
@@ -48,12 +54,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .addOption(name())
     .option("--tag <tag>", "plugin tag (default: derived from the plugin's content)")
     .addOption(baseImage())
-    .option("--policy-prefix <prefix>", "prefix of service policies ('' = the proof of concept's naming)", DEFAULT_POLICY_PREFIX)
+    .option(
+      "--policy-prefix <prefix>",
+      "prefix of service policies ('' = the proof of concept's naming)",
+      DEFAULT_POLICY_PREFIX,
+    )
     .option("--skip-build", "use a plugin already in the registry")
     .addOption(dockerSocket())
     .option("--task-max-ttl <duration>", "explicit max TTL of task tokens (token role)", "24h")
     .addOption(json())
-    .addHelpText("after", examples(["vsp deploy --registry registry.example:5000", "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --json"]))
+    .addHelpText(
+      "after",
+      examples([
+        "vsp deploy --registry registry.example:5000",
+        "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --json",
+      ]),
+    )
     .action(run(deployCommand as never));
 
   program
@@ -75,9 +91,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .description("mint a new bootstrap token, swap it on the helper, revoke the old one")
     .addOption(name())
     .option("--grace <duration>", "wait this long before revoking the old token", "30s")
-    .addOption(new Option("--fail-after <step>", "testing: fail on purpose after a step").choices(["secret", "helper"]).hideHelp())
+    .addOption(
+      new Option("--fail-after <step>", "testing: fail on purpose after a step")
+        .choices(["secret", "helper"])
+        .hideHelp(),
+    )
     .addOption(json())
-    .addHelpText("after", examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]))
+    .addHelpText(
+      "after",
+      examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]),
+    )
     .action(run(rotateCommand as never));
 
   program
@@ -102,7 +125,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0)
+        return 0;
       return 2;
     }
     const out = new Output({ json: false, verbose: false, env });

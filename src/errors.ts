@@ -29,7 +29,9 @@ export function redact(text: string, known: string[] = []): string {
   let out = text;
   for (const value of known) if (value && value.length >= 4) out = out.split(value).join("[redacted]");
   for (const re of TOKEN_PATTERNS) {
-    out = out.replace(re, (_m, prefix?: string) => (typeof prefix === "string" ? `${prefix}[redacted]` : "[redacted]"));
+    out = out.replace(re, (_m, prefix?: string) =>
+      typeof prefix === "string" ? `${prefix}[redacted]` : "[redacted]",
+    );
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Human output on stderr (spinners and colour only on a TTY without NO_COLOR), results on stdout.
-import chalk, { Chalk } from "chalk";
+import type chalk from "chalk";
+import { Chalk } from "chalk";
 import ora from "ora";
 import type { Reporter, Step } from "./services/report.js";
 
@@ -75,6 +76,8 @@ export class Output implements Reporter {
 
   /** The command's result: JSON with --json, else the given human text. */
   result(value: unknown, human: string): void {
-    this.out.write(this.o.json ? `${JSON.stringify(value, null, 2)}\n` : human.endsWith("\n") ? human : `${human}\n`);
+    this.out.write(
+      this.o.json ? `${JSON.stringify(value, null, 2)}\n` : human.endsWith("\n") ? human : `${human}\n`,
+    );
   }
 }

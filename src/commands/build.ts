@@ -14,7 +14,14 @@ export async function buildCommand(flags: BuildFlags, ctx: Context): Promise<num
   const step = ctx.out.step("building the vsp plugin");
   const result = await buildPlugin(
     ctx.engine(),
-    { name: flags.name, registry: flags.registry, tag: flags.tag, baseImage: flags.baseImage, dockerSocket: flags.dockerSocket, push: !!flags.push },
+    {
+      name: flags.name,
+      registry: flags.registry,
+      tag: flags.tag,
+      baseImage: flags.baseImage,
+      dockerSocket: flags.dockerSocket,
+      push: !!flags.push,
+    },
     (line) => {
       ctx.out.detail(line);
       step.update(`building the vsp plugin: ${line.slice(0, 60)}`);
@@ -24,6 +31,9 @@ export async function buildCommand(flags: BuildFlags, ctx: Context): Promise<num
     throw err;
   });
   step.succeed();
-  ctx.out.result(result, `plugin ${result.pluginRef}${result.pushed ? " (pushed)" : ""}, image ${result.imageRef}`);
+  ctx.out.result(
+    result,
+    `plugin ${result.pluginRef}${result.pushed ? " (pushed)" : ""}, image ${result.imageRef}`,
+  );
   return 0;
 }

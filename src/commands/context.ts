@@ -11,7 +11,10 @@ export interface Context {
   vault(addrFlag?: string): VaultClient;
 }
 
-export function makeContext(flags: { json?: boolean; verbose?: boolean }, env: NodeJS.ProcessEnv = process.env): Context {
+export function makeContext(
+  flags: { json?: boolean; verbose?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): Context {
   const out = new Output({ json: !!flags.json, verbose: !!flags.verbose, env });
   let engine: Engine | undefined;
   return {

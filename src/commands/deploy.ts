@@ -18,7 +18,11 @@ export interface DeployFlags {
 }
 
 export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<number> {
-  if (!flags.registry) throw new UsageError("--registry is required", "pass --registry HOST[:PORT] that every manager can pull from");
+  if (!flags.registry)
+    throw new UsageError(
+      "--registry is required",
+      "pass --registry HOST[:PORT] that every manager can pull from",
+    );
   const result = await deploy(
     ctx.engine(),
     ctx.vault(flags.vaultAddr),

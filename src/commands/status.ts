@@ -1,4 +1,4 @@
-import { status, type StatusReport } from "../services/status.js";
+import { type StatusReport, status } from "../services/status.js";
 import { vaultSettingsFromEnv } from "../vault/client.js";
 import type { Context } from "./context.js";
 
@@ -6,8 +6,13 @@ function table(r: StatusReport, c: Context["out"]["c"]): string {
   const mark = (ok: boolean) => (ok ? c.green("ok  ") : c.red("FAIL"));
   const lines = [`vsp "${r.name}": ${r.healthy ? c.green("healthy") : c.red("unhealthy")}`];
   lines.push(`${mark(r.plugin.service)} plugin service   ${r.plugin.ref ?? "-"}`);
-  for (const n of r.plugin.nodes) lines.push(`${mark(n.taskState === "running")}   on ${n.hostname.padEnd(20)} ${n.taskState}${n.error ? ` (${n.error})` : ""}`);
-  lines.push(`${mark(r.helper.tasks.some((t) => t.state === "running"))} helper service    ${r.helper.tasks.map((t) => t.state).join(", ") || "no tasks"}`);
+  for (const n of r.plugin.nodes)
+    lines.push(
+      `${mark(n.taskState === "running")}   on ${n.hostname.padEnd(20)} ${n.taskState}${n.error ? ` (${n.error})` : ""}`,
+    );
+  lines.push(
+    `${mark(r.helper.tasks.some((t) => t.state === "running"))} helper service    ${r.helper.tasks.map((t) => t.state).join(", ") || "no tasks"}`,
+  );
   const t = r.bootstrapToken;
   if (t) {
     const detail = t.checked
@@ -15,10 +20,14 @@ function table(r: StatusReport, c: Context["out"]["c"]): string {
         ? `ttl ${t.ttlSeconds}s, expires ${t.expireTime ?? "never"}, policies ${t.policies?.join(",")}, renewable ${t.renewable}`
         : "REVOKED or expired"
       : "not checked (no VAULT_TOKEN)";
-    lines.push(`${mark(!t.checked || !!t.valid)} bootstrap token   accessor ${t.accessor} in ${t.secret}: ${detail}`);
+    lines.push(
+      `${mark(!t.checked || !!t.valid)} bootstrap token   accessor ${t.accessor} in ${t.secret}: ${detail}`,
+    );
   }
   const v = r.vault;
-  lines.push(`${mark(!!v.health && !v.health.sealed)} vault             ${v.addr ?? "-"} ${v.error ?? (v.health ? (v.health.sealed ? "sealed" : `unsealed, ${v.health.version ?? ""}`) : "")}`);
+  lines.push(
+    `${mark(!!v.health && !v.health.sealed)} vault             ${v.addr ?? "-"} ${v.error ?? (v.health ? (v.health.sealed ? "sealed" : `unsealed, ${v.health.version ?? ""}`) : "")}`,
+  );
   lines.push(`     last rotation     ${r.lastRotation ?? "never"}`);
   for (const p of r.problems) lines.push(c.red(`  problem: ${p}`));
   return lines.join("\n");

@@ -42,11 +42,22 @@ export function dial<T = unknown>(engine: Engine, o: DialOptions): Promise<T> {
       {
         path: o.query ? `${o.path}?` : o.path,
         method: o.method,
-        options: { ...(o.query ? { _query: o.query } : {}), ...(o.json !== undefined ? { _body: o.json } : {}) },
+        options: {
+          ...(o.query ? { _query: o.query } : {}),
+          ...(o.json !== undefined ? { _body: o.json } : {}),
+        },
         file: o.body as never,
         headers: o.headers ?? {},
         isStream: o.isStream ?? false,
-        statusCodes: o.statusCodes ?? { 200: true, 201: true, 204: true, 400: "bad request", 404: "not found", 409: "conflict", 500: "server error" },
+        statusCodes: o.statusCodes ?? {
+          200: true,
+          201: true,
+          204: true,
+          400: "bad request",
+          404: "not found",
+          409: "conflict",
+          500: "server error",
+        },
       } as never,
       (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
     );

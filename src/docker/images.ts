@@ -5,7 +5,12 @@ import type { Engine } from "./engine.js";
 export type Progress = (line: string) => void;
 
 /** Follows an engine JSON stream; fails with the engine's own message when a step fails. */
-export function followStream(engine: Engine, stream: NodeJS.ReadableStream, what: string, progress: Progress): Promise<void> {
+export function followStream(
+  engine: Engine,
+  stream: NodeJS.ReadableStream,
+  what: string,
+  progress: Progress,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: string | undefined;
     engine.modem.followProgress(
@@ -50,7 +55,11 @@ export async function withExportedRootfs<T>(
   image: string,
   use: (tar: NodeJS.ReadableStream) => Promise<T>,
 ): Promise<T> {
-  const container = await engine.createContainer({ Image: image, Cmd: ["/bin/true"], Labels: { "com.vsp.role": "rootfs-export" } });
+  const container = await engine.createContainer({
+    Image: image,
+    Cmd: ["/bin/true"],
+    Labels: { "com.vsp.role": "rootfs-export" },
+  });
   try {
     const tar = await container.export();
     return await use(tar);

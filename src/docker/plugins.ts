@@ -17,7 +17,11 @@ export interface PluginInfo {
   PluginReference?: string;
 }
 
-export async function createPluginFromTar(engine: Engine, name: string, tar: NodeJS.ReadableStream): Promise<void> {
+export async function createPluginFromTar(
+  engine: Engine,
+  name: string,
+  tar: NodeJS.ReadableStream,
+): Promise<void> {
   try {
     await dial(engine, {
       method: "POST",

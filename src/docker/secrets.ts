@@ -12,7 +12,11 @@ export interface SecretInfo {
 export async function listSecrets(engine: Engine, labelFilters: string[] = []): Promise<SecretInfo[]> {
   const raw = (await engine.listSecrets(
     labelFilters.length ? ({ filters: JSON.stringify({ label: labelFilters }) } as never) : {},
-  )) as { ID: string; CreatedAt: string; Spec: { Name: string; Labels?: Record<string, string>; Driver?: { Name: string } } }[];
+  )) as {
+    ID: string;
+    CreatedAt: string;
+    Spec: { Name: string; Labels?: Record<string, string>; Driver?: { Name: string } };
+  }[];
   return raw.map((s) => ({
     id: s.ID,
     name: s.Spec.Name,
@@ -22,8 +26,17 @@ export async function listSecrets(engine: Engine, labelFilters: string[] = []): 
   }));
 }
 
-export async function createSecret(engine: Engine, name: string, value: string, labels: Record<string, string>): Promise<string> {
-  const res = (await engine.createSecret({ Name: name, Labels: labels, Data: Buffer.from(value).toString("base64") })) as {
+export async function createSecret(
+  engine: Engine,
+  name: string,
+  value: string,
+  labels: Record<string, string>,
+): Promise<string> {
+  const res = (await engine.createSecret({
+    Name: name,
+    Labels: labels,
+    Data: Buffer.from(value).toString("base64"),
+  })) as {
     id?: string;
     ID?: string;
   };

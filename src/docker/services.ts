@@ -27,7 +27,9 @@ export async function findService(engine: Engine, name: string): Promise<Service
   for (const runtime of [undefined, "plugin"]) {
     const filters: Record<string, string[]> = { name: [name] };
     if (runtime) filters.runtime = [runtime];
-    const list = (await engine.listServices({ filters: JSON.stringify(filters) } as never)) as unknown as Parameters<typeof toInfo>[0][];
+    const list = (await engine.listServices({
+      filters: JSON.stringify(filters),
+    } as never)) as unknown as Parameters<typeof toInfo>[0][];
     const exact = list.find((s) => s.Spec.Name === name);
     if (exact) return toInfo(exact);
   }
@@ -36,7 +38,9 @@ export async function findService(engine: Engine, name: string): Promise<Service
 
 export async function listAllServices(engine: Engine): Promise<ServiceInfo[]> {
   const plain = (await engine.listServices({})) as unknown as Parameters<typeof toInfo>[0][];
-  const plugins = (await engine.listServices({ filters: JSON.stringify({ runtime: ["plugin"] }) } as never)) as unknown as Parameters<typeof toInfo>[0][];
+  const plugins = (await engine.listServices({
+    filters: JSON.stringify({ runtime: ["plugin"] }),
+  } as never)) as unknown as Parameters<typeof toInfo>[0][];
   const byId = new Map([...plain, ...plugins].map((s) => [s.ID, toInfo(s)]));
   return [...byId.values()];
 }
@@ -46,7 +50,11 @@ export async function createService(engine: Engine, spec: Record<string, unknown
   return (res.id ?? res.ID)!;
 }
 
-export async function updateService(engine: Engine, svc: ServiceInfo, spec: Record<string, unknown>): Promise<void> {
+export async function updateService(
+  engine: Engine,
+  svc: ServiceInfo,
+  spec: Record<string, unknown>,
+): Promise<void> {
   await engine.getService(svc.id).update({ ...spec, version: svc.version } as never);
 }
 

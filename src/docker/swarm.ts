@@ -25,12 +25,18 @@ export async function engineFacts(engine: Engine): Promise<EngineFacts> {
     managers: [],
   };
   if (facts.isManager) {
-    const nodes = (await engine.listNodes({ filters: JSON.stringify({ role: ["manager"] }) } as never)) as unknown as {
+    const nodes = (await engine.listNodes({
+      filters: JSON.stringify({ role: ["manager"] }),
+    } as never)) as unknown as {
       ID: string;
       Description: { Hostname: string };
       Status: { State: string };
     }[];
-    facts.managers = nodes.map((n) => ({ id: n.ID, hostname: n.Description.Hostname, state: n.Status.State }));
+    facts.managers = nodes.map((n) => ({
+      id: n.ID,
+      hostname: n.Description.Hostname,
+      state: n.Status.State,
+    }));
   }
   return facts;
 }

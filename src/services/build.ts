@@ -27,7 +27,11 @@ export interface BuildResult {
   rootfsBytes: number;
 }
 
-export function refs(name: string, registry: string | undefined, tag: string): { pluginRef: string; imageRef: string } {
+export function refs(
+  name: string,
+  registry: string | undefined,
+  tag: string,
+): { pluginRef: string; imageRef: string } {
   const prefix = registry ? `${registry.replace(/\/$/, "")}/` : "";
   return { pluginRef: `${prefix}${name}:${tag}`, imageRef: `${prefix}${name}-image:${tag}` };
 }
@@ -49,7 +53,13 @@ export async function buildPlugin(engine: Engine, o: BuildOptions, progress: Pro
   const context = pluginImageContext();
 
   progress(`building image ${imageRef} from ${o.baseImage}`);
-  await buildImage(engine, tar.pack(context) as unknown as NodeJS.ReadableStream, imageRef, { BASE_IMAGE: o.baseImage }, progress);
+  await buildImage(
+    engine,
+    tar.pack(context) as unknown as NodeJS.ReadableStream,
+    imageRef,
+    { BASE_IMAGE: o.baseImage },
+    progress,
+  );
 
   if ((await listPlugins(engine)).some((p) => p.Name === pluginRef || p.Name === `${pluginRef}:latest`)) {
     await removePlugin(engine, pluginRef);

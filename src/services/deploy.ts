@@ -40,7 +40,12 @@ export interface DeployResult {
   probeMs?: number;
 }
 
-export async function deploy(engine: Engine, vault: VaultClient, o: DeployOptions, r: Reporter): Promise<DeployResult> {
+export async function deploy(
+  engine: Engine,
+  vault: VaultClient,
+  o: DeployOptions,
+  r: Reporter,
+): Promise<DeployResult> {
   const changed: string[] = [];
   await inStep(r, "checking the Docker engine", () => checkEngine(engine, o.engineAddress));
   const registryBase = await inStep(r, `checking registry ${o.registry}`, () => checkRegistry(o.registry));
@@ -51,20 +56,30 @@ export async function deploy(engine: Engine, vault: VaultClient, o: DeployOption
   const { pluginRef, imageRef } = refs(o.name, o.registry, tag);
   if (o.skipBuild) {
     r.info(`skipping build: using ${pluginRef}`);
-  } else if ((await registryHasTag(registryBase, o.name, tag)) && (await registryHasTag(registryBase, `${o.name}-image`, tag))) {
+  } else if (
+    (await registryHasTag(registryBase, o.name, tag)) &&
+    (await registryHasTag(registryBase, `${o.name}-image`, tag))
+  ) {
     r.info(`plugin ${pluginRef} is already in the registry`);
   } else {
     await inStep(r, `building and pushing ${pluginRef}`, async (s) => {
-      await buildPlugin(engine, { name: o.name, registry: o.registry, tag, baseImage: o.baseImage, dockerSocket, push: true }, (line) => {
-        r.detail(line);
-        if (!/^[a-f0-9]{12}: /.test(line)) s.update(`building and pushing ${pluginRef}: ${line.slice(0, 60)}`);
-      });
+      await buildPlugin(
+        engine,
+        { name: o.name, registry: o.registry, tag, baseImage: o.baseImage, dockerSocket, push: true },
+        (line) => {
+          r.detail(line);
+          if (!/^[a-f0-9]{12}: /.test(line))
+            s.update(`building and pushing ${pluginRef}: ${line.slice(0, 60)}`);
+        },
+      );
     });
     changed.push(`plugin ${pluginRef} built and pushed`);
   }
 
   const vaultOpts: VaultObjectOptions = { name: o.name, policyPrefix: o.policyPrefix, ...o.vaultObjects };
-  changed.push(...(await inStep(r, "Vault policy and token role", () => ensureVaultObjects(vault, vaultOpts))));
+  changed.push(
+    ...(await inStep(r, "Vault policy and token role", () => ensureVaultObjects(vault, vaultOpts))),
+  );
 
   const deployment = await readDeployment(engine, o.name);
   const secret = await inStep(r, "bootstrap token", async () => {
@@ -96,7 +111,9 @@ export async function deploy(engine: Engine, vault: VaultClient, o: DeployOption
   });
 
   const caPem = process.env.VAULT_CACERT ? fs.readFileSync(process.env.VAULT_CACERT, "utf8") : undefined;
-  const privileges = await inStep(r, "reading the plugin's privileges", () => pluginPrivileges(engine, pluginRef));
+  const privileges = await inStep(r, "reading the plugin's privileges", () =>
+    pluginPrivileges(engine, pluginRef),
+  );
   const plugin = pluginServiceSpec({
     name: o.name,
     pluginRef,
@@ -118,11 +135,15 @@ export async function deploy(engine: Engine, vault: VaultClient, o: DeployOption
     }
     await createService(engine, plugin);
   });
-  await inStep(r, "waiting for the plugin on every manager", () => waitPluginEnabled(engine, o.name, Number(process.env.VSP_WAIT_MS ?? 120000)));
+  await inStep(r, "waiting for the plugin on every manager", () =>
+    waitPluginEnabled(engine, o.name, Number(process.env.VSP_WAIT_MS ?? 120000)),
+  );
 
   let probeMs: number | undefined;
   if (changed.length > 0) {
-    probeMs = await inStep(r, "probe: a secret through Swarm and the plugin", () => probeRoundTrip(engine, o.name, imageRef));
+    probeMs = await inStep(r, "probe: a secret through Swarm and the plugin", () =>
+      probeRoundTrip(engine, o.name, imageRef),
+    );
   }
   if (changed.length === 0) r.info("nothing changed: the deployment already matches");
   if (!secret.accessor) throw new VspError("internal: bootstrap secret without accessor");

@@ -1,5 +1,10 @@
 // What a vsp deployment consists of in the swarm, read back from the objects' labels.
-import { bootstrapSecretName, helperServiceName, OBJECT_LABELS, pluginServiceName } from "../../common/contract.js";
+import {
+  bootstrapSecretName,
+  helperServiceName,
+  OBJECT_LABELS,
+  pluginServiceName,
+} from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
 import { listSecrets, type SecretInfo } from "../docker/secrets.js";
 import { findService, type ServiceInfo } from "../docker/services.js";
@@ -36,14 +41,20 @@ export async function readDeployment(engine: Engine, name: string): Promise<Depl
     listSecrets(engine, [`${OBJECT_LABELS.managedBy}=${name}`, `${OBJECT_LABELS.role}=bootstrap-token`]),
   ]);
   const bootstrapSecrets = secrets
-    .map((s) => ({ ...s, version: Number(s.labels[OBJECT_LABELS.version] ?? 0), accessor: s.labels[OBJECT_LABELS.accessor] ?? "" }))
+    .map((s) => ({
+      ...s,
+      version: Number(s.labels[OBJECT_LABELS.version] ?? 0),
+      accessor: s.labels[OBJECT_LABELS.accessor] ?? "",
+    }))
     .sort((a, b) => b.version - a.version);
   return { name, plugin, helper, bootstrapSecrets };
 }
 
 /** The bootstrap secret the helper mounts now. */
 export function mountedBootstrapSecret(d: Deployment): BootstrapSecret | undefined {
-  const spec = d.helper?.spec as { TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID: string }[] } } } | undefined;
+  const spec = d.helper?.spec as
+    | { TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID: string }[] } } }
+    | undefined;
   const id = spec?.TaskTemplate?.ContainerSpec?.Secrets?.[0]?.SecretID;
   return d.bootstrapSecrets.find((s) => s.id === id);
 }

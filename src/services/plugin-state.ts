@@ -14,12 +14,17 @@ export interface PluginNodeState {
   error?: string;
 }
 
-export async function pluginStates(engine: Engine, name: string): Promise<{ nodes: PluginNodeState[]; localEnabled: boolean }> {
+export async function pluginStates(
+  engine: Engine,
+  name: string,
+): Promise<{ nodes: PluginNodeState[]; localEnabled: boolean }> {
   const facts = await engineFacts(engine);
   const svc = await findService(engine, pluginServiceName(name));
   const tasks: TaskInfo[] = svc ? await serviceTasks(engine, svc.id, true) : [];
   const nodes = facts.managers.map((m) => {
-    const mine = tasks.filter((t) => t.nodeId === m.id).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const mine = tasks
+      .filter((t) => t.nodeId === m.id)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     const current = mine.find((t) => t.desiredState === "running") ?? mine[0];
     return { nodeId: m.id, hostname: m.hostname, taskState: current?.state ?? "none", error: current?.error };
   });
@@ -39,7 +44,9 @@ export async function waitPluginEnabled(engine: Engine, name: string, timeoutMs 
     () =>
       new VspError(
         `the plugin did not become enabled on every manager within ${timeoutMs / 1000}s: ${
-          last?.nodes.map((n) => `${n.hostname}: ${n.taskState}${n.error ? ` (${n.error})` : ""}`).join(", ") ?? "no state"
+          last?.nodes
+            .map((n) => `${n.hostname}: ${n.taskState}${n.error ? ` (${n.error})` : ""}`)
+            .join(", ") ?? "no state"
         }`,
         "check that the managers can pull from the registry and run dockerd with experimental features",
       ),
@@ -50,13 +57,21 @@ export async function waitPluginEnabled(engine: Engine, name: string, timeoutMs 
 export async function waitPluginGone(engine: Engine, name: string, timeoutMs = 60_000): Promise<void> {
   await until(
     timeoutMs,
-    async () => ((await listPlugins(engine)).some((p) => p.Name === name || p.Name === `${name}:latest`) ? undefined : true),
+    async () =>
+      (await listPlugins(engine)).some((p) => p.Name === name || p.Name === `${name}:latest`)
+        ? undefined
+        : true,
     () => new VspError(`the old plugin ${name} was not removed within ${timeoutMs / 1000}s`),
   );
 }
 
 /** Waits until every manager runs a task of the helper that mounts `secretId`. */
-export async function waitHelperRunning(engine: Engine, name: string, secretId: string, timeoutMs = 90_000): Promise<void> {
+export async function waitHelperRunning(
+  engine: Engine,
+  name: string,
+  secretId: string,
+  timeoutMs = 90_000,
+): Promise<void> {
   let seen: TaskInfo[] = [];
   await until(
     timeoutMs,

@@ -1,7 +1,8 @@
 // Checks before deploy: each failure says exactly what to fix.
-import { describe, VspError } from "../errors.js";
+
 import type { Engine } from "../docker/engine.js";
-import { engineFacts, type EngineFacts } from "../docker/swarm.js";
+import { type EngineFacts, engineFacts } from "../docker/swarm.js";
+import { describe, VspError } from "../errors.js";
 import { VaultApiError, type VaultClient } from "../vault/client.js";
 
 export async function checkEngine(engine: Engine, address: string): Promise<EngineFacts> {
@@ -16,10 +17,16 @@ export async function checkEngine(engine: Engine, address: string): Promise<Engi
     );
   }
   if (facts.swarmState !== "active") {
-    throw new VspError(`the engine at ${address} is not part of a swarm (state: ${facts.swarmState || "inactive"})`, "run docker swarm init, or point DOCKER_HOST at a swarm manager");
+    throw new VspError(
+      `the engine at ${address} is not part of a swarm (state: ${facts.swarmState || "inactive"})`,
+      "run docker swarm init, or point DOCKER_HOST at a swarm manager",
+    );
   }
   if (!facts.isManager) {
-    throw new VspError(`the engine at ${address} is a swarm worker, not a manager`, "point DOCKER_HOST at a manager node");
+    throw new VspError(
+      `the engine at ${address} is a swarm worker, not a manager`,
+      "point DOCKER_HOST at a manager node",
+    );
   }
   if (!facts.experimental) {
     throw new VspError(
@@ -77,15 +84,26 @@ export async function checkVault(vault: VaultClient): Promise<void> {
   try {
     health = await vault.health();
   } catch (err) {
-    throw new VspError(`Vault at ${vault.addr} is unreachable: ${describe(err)}`, "start Vault or fix VAULT_ADDR / --vault-addr");
+    throw new VspError(
+      `Vault at ${vault.addr} is unreachable: ${describe(err)}`,
+      "start Vault or fix VAULT_ADDR / --vault-addr",
+    );
   }
-  if (!health.initialized) throw new VspError(`Vault at ${vault.addr} is not initialized`, "run vault operator init");
-  if (health.sealed) throw new VspError(`Vault at ${vault.addr} is sealed`, "unseal it (vault operator unseal) and run vsp again");
+  if (!health.initialized)
+    throw new VspError(`Vault at ${vault.addr} is not initialized`, "run vault operator init");
+  if (health.sealed)
+    throw new VspError(
+      `Vault at ${vault.addr} is sealed`,
+      "unseal it (vault operator unseal) and run vsp again",
+    );
   try {
     await vault.lookupSelf();
   } catch (err) {
     if (err instanceof VaultApiError && err.status === 403) {
-      throw new VspError(`Vault rejects VAULT_TOKEN (invalid or expired)`, "log in again and export a valid operator VAULT_TOKEN");
+      throw new VspError(
+        `Vault rejects VAULT_TOKEN (invalid or expired)`,
+        "log in again and export a valid operator VAULT_TOKEN",
+      );
     }
     throw err;
   }

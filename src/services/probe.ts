@@ -8,12 +8,22 @@ import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
 import { until } from "./wait.js";
 
-export async function probeRoundTrip(engine: Engine, name: string, imageRef: string, timeoutMs = 90_000): Promise<number> {
+export async function probeRoundTrip(
+  engine: Engine,
+  name: string,
+  imageRef: string,
+  timeoutMs = 90_000,
+): Promise<number> {
   const started = Date.now();
   const suffix = randomBytes(3).toString("hex");
   const secret = (await engine.createSecret({
     Name: `${name}-probe-${suffix}`,
-    Labels: { ...managedLabels(name, "probe"), [`${LABEL_PREFIX}type`]: "token", [`${LABEL_PREFIX}ttl`]: "60s", [`${LABEL_PREFIX}num-uses`]: "1" },
+    Labels: {
+      ...managedLabels(name, "probe"),
+      [`${LABEL_PREFIX}type`]: "token",
+      [`${LABEL_PREFIX}ttl`]: "60s",
+      [`${LABEL_PREFIX}num-uses`]: "1",
+    },
     Driver: { Name: name },
   } as never)) as unknown as { id: string };
   let serviceId: string | undefined;
@@ -24,8 +34,18 @@ export async function probeRoundTrip(engine: Engine, name: string, imageRef: str
       TaskTemplate: {
         ContainerSpec: {
           Image: imageRef,
-          Command: ["/usr/local/bin/node", "-e", "process.exit(require('fs').statSync('/run/secrets/probe').size>0?0:3)"],
-          Secrets: [{ File: { Name: "probe", UID: "0", GID: "0", Mode: 0o400 }, SecretID: secret.id, SecretName: `${name}-probe-${suffix}` }],
+          Command: [
+            "/usr/local/bin/node",
+            "-e",
+            "process.exit(require('fs').statSync('/run/secrets/probe').size>0?0:3)",
+          ],
+          Secrets: [
+            {
+              File: { Name: "probe", UID: "0", GID: "0", Mode: 0o400 },
+              SecretID: secret.id,
+              SecretName: `${name}-probe-${suffix}`,
+            },
+          ],
         },
         RestartPolicy: { Condition: "none" },
         Placement: { Constraints: ["node.role==manager"] },
@@ -54,13 +74,17 @@ export async function probeRoundTrip(engine: Engine, name: string, imageRef: str
   } finally {
     if (serviceId) await removeService(engine, serviceId);
     // The secret stays in use until the task is gone.
-    await until(20_000, async () => {
-      try {
-        await removeSecret(engine, secret.id);
-        return true;
-      } catch {
-        return undefined;
-      }
-    }, () => new Error("probe secret still in use")).catch(() => undefined);
+    await until(
+      20_000,
+      async () => {
+        try {
+          await removeSecret(engine, secret.id);
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      () => new Error("probe secret still in use"),
+    ).catch(() => undefined);
   }
 }

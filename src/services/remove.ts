@@ -28,21 +28,29 @@ export async function removeDeployment(
     await removeService(engine, svc.id);
     removed.push(`service ${svc.name}`);
   }
-  if (d.plugin) await waitPluginGone(engine, o.name).catch(() => r.warn(`plugin ${o.name} still present on this engine`));
+  if (d.plugin)
+    await waitPluginGone(engine, o.name).catch(() => r.warn(`plugin ${o.name} still present on this engine`));
   for (const s of d.bootstrapSecrets) {
     // A secret stays in use until the helper's tasks are gone.
-    await until(30_000, async () => {
-      try {
-        await removeSecret(engine, s.id);
-        return true;
-      } catch {
-        return undefined;
-      }
-    }, () => new Error(`secret ${s.name} still in use`));
+    await until(
+      30_000,
+      async () => {
+        try {
+          await removeSecret(engine, s.id);
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      () => new Error(`secret ${s.name} still in use`),
+    );
     if (o.purgeVault && vault && s.accessor) await vault.revokeAccessor(s.accessor).catch(() => undefined);
     removed.push(`secret ${s.name}`);
   }
-  const probes = await listSecrets(engine, [`${OBJECT_LABELS.managedBy}=${o.name}`, `${OBJECT_LABELS.role}=probe`]);
+  const probes = await listSecrets(engine, [
+    `${OBJECT_LABELS.managedBy}=${o.name}`,
+    `${OBJECT_LABELS.role}=probe`,
+  ]);
   for (const s of probes) await removeSecret(engine, s.id).catch(() => undefined);
   if (o.purgeVault && vault) {
     await vault.deleteTokenRole(tokenRoleName(o.name));
@@ -51,7 +59,9 @@ export async function removeDeployment(
   }
   const userSecretsLeft = (await listSecrets(engine)).filter((s) => s.driver === o.name).map((s) => s.name);
   if (userSecretsLeft.length > 0) {
-    r.warn(`${userSecretsLeft.length} secret(s) of user stacks still use driver ${o.name}; their services cannot start new tasks until vsp is deployed again: ${userSecretsLeft.join(", ")}`);
+    r.warn(
+      `${userSecretsLeft.length} secret(s) of user stacks still use driver ${o.name}; their services cannot start new tasks until vsp is deployed again: ${userSecretsLeft.join(", ")}`,
+    );
   }
   return { removed, userSecretsLeft };
 }

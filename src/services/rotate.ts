@@ -6,7 +6,13 @@ import { createSecret, removeSecret } from "../docker/secrets.js";
 import { updateService } from "../docker/services.js";
 import { describe, VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
-import { DEPLOY_LABELS, managedLabels, mountedBootstrapSecret, nextBootstrapName, readDeployment } from "./deployment.js";
+import {
+  DEPLOY_LABELS,
+  managedLabels,
+  mountedBootstrapSecret,
+  nextBootstrapName,
+  readDeployment,
+} from "./deployment.js";
 import { waitHelperRunning } from "./plugin-state.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
@@ -28,13 +34,22 @@ export interface RotateResult {
   probeMs: number;
 }
 
-export async function rotate(engine: Engine, vault: VaultClient, o: RotateOptions, r: Reporter): Promise<RotateResult> {
+export async function rotate(
+  engine: Engine,
+  vault: VaultClient,
+  o: RotateOptions,
+  r: Reporter,
+): Promise<RotateResult> {
   const d = await readDeployment(engine, o.name);
   if (!d.helper || !d.plugin) {
-    throw new VspError(`no vsp deployment named "${o.name}" (helper or plugin service missing)`, "run vsp deploy first");
+    throw new VspError(
+      `no vsp deployment named "${o.name}" (helper or plugin service missing)`,
+      "run vsp deploy first",
+    );
   }
   const imageRef = d.helper.spec.Labels?.[DEPLOY_LABELS.imageRef];
-  if (!imageRef) throw new VspError(`the helper service of "${o.name}" has no image label`, "run vsp deploy again");
+  if (!imageRef)
+    throw new VspError(`the helper service of "${o.name}" has no image label`, "run vsp deploy again");
   const current = mountedBootstrapSecret(d);
 
   // Leftovers of an interrupted rotation: secrets the helper does not mount.
@@ -71,7 +86,10 @@ export async function rotate(engine: Engine, vault: VaultClient, o: RotateOption
     if (o.failAfter === "helper") throw new VspError("simulated failure after swapping the helper");
   } catch (err) {
     await rollback(engine, vault, o.name, imageRef, current, secretId, minted.accessor, r);
-    throw new VspError(`rotation failed and was rolled back: ${describe(err)}`, "the old token is still in use; fix the cause and run the rotation again");
+    throw new VspError(
+      `rotation failed and was rolled back: ${describe(err)}`,
+      "the old token is still in use; fix the cause and run the rotation again",
+    );
   }
 
   if (current?.accessor) {
@@ -80,12 +98,20 @@ export async function rotate(engine: Engine, vault: VaultClient, o: RotateOption
       await vault.revokeAccessor(current.accessor);
     });
   }
-  const probeMs = await inStep(r, "probe: the plugin answers with the new token", () => probeRoundTrip(engine, o.name, imageRef));
+  const probeMs = await inStep(r, "probe: the plugin answers with the new token", () =>
+    probeRoundTrip(engine, o.name, imageRef),
+  );
   if (current) {
     await removeSecret(engine, current.id).catch(() => undefined);
     removedSecrets.push(current.name);
   }
-  return { oldAccessor: current?.accessor, newAccessor: minted.accessor, secret: next.name, removedSecrets, probeMs };
+  return {
+    oldAccessor: current?.accessor,
+    newAccessor: minted.accessor,
+    secret: next.name,
+    removedSecrets,
+    probeMs,
+  };
 }
 
 async function rollback(

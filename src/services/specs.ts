@@ -17,7 +17,11 @@ export function specHash(part: unknown): string {
   return createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 16);
 }
 
-export function helperSpec(name: string, imageRef: string, secret: { id: string; name: string }): Record<string, unknown> {
+export function helperSpec(
+  name: string,
+  imageRef: string,
+  secret: { id: string; name: string },
+): Record<string, unknown> {
   const taskTemplate = {
     ContainerSpec: {
       Image: imageRef,
@@ -89,7 +93,10 @@ export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unkno
   };
 }
 
-export function sameHash(current: { spec: { Labels?: Record<string, string> } } | undefined, desired: Record<string, unknown>): boolean {
+export function sameHash(
+  current: { spec: { Labels?: Record<string, string> } } | undefined,
+  desired: Record<string, unknown>,
+): boolean {
   const want = (desired.Labels as Record<string, string>)[OBJECT_LABELS.configHash];
   return current?.spec.Labels?.[OBJECT_LABELS.configHash] === want;
 }

@@ -27,13 +27,18 @@ export interface StatusReport {
   bootstrapSecrets: number;
 }
 
-export async function status(engine: Engine, name: string, vaultSettings: VaultSettings): Promise<StatusReport> {
+export async function status(
+  engine: Engine,
+  name: string,
+  vaultSettings: VaultSettings,
+): Promise<StatusReport> {
   const d = await readDeployment(engine, name);
   const problems: string[] = [];
   const states = await pluginStates(engine, name);
   if (!d.plugin) problems.push(`plugin service ${name}-plugin is missing`);
   for (const n of states.nodes) {
-    if (n.taskState !== "running") problems.push(`plugin on ${n.hostname} is ${n.taskState}${n.error ? ` (${n.error})` : ""}`);
+    if (n.taskState !== "running")
+      problems.push(`plugin on ${n.hostname} is ${n.taskState}${n.error ? ` (${n.error})` : ""}`);
   }
   const helperTasks = d.helper ? await serviceTasks(engine, d.helper.id) : [];
   const runningHelpers = helperTasks.filter((t) => t.desiredState === "running");
@@ -45,8 +50,16 @@ export async function status(engine: Engine, name: string, vaultSettings: VaultS
     name,
     healthy: false,
     problems,
-    plugin: { service: !!d.plugin, ref: d.plugin?.spec.Labels?.[DEPLOY_LABELS.pluginRef], nodes: states.nodes, enabledHere: states.localEnabled },
-    helper: { service: !!d.helper, tasks: runningHelpers.map((t) => ({ node: t.nodeId, state: t.state, error: t.error })) },
+    plugin: {
+      service: !!d.plugin,
+      ref: d.plugin?.spec.Labels?.[DEPLOY_LABELS.pluginRef],
+      nodes: states.nodes,
+      enabledHere: states.localEnabled,
+    },
+    helper: {
+      service: !!d.helper,
+      tasks: runningHelpers.map((t) => ({ node: t.nodeId, state: t.state, error: t.error })),
+    },
     vault: { addr: vaultAddr },
     lastRotation: d.helper?.spec.Labels?.[DEPLOY_LABELS.rotatedAt],
     bootstrapSecrets: d.bootstrapSecrets.length,
@@ -90,7 +103,10 @@ export async function status(engine: Engine, name: string, vaultSettings: VaultS
       }
     }
   }
-  if (d.bootstrapSecrets.length > 1) problems.push(`${d.bootstrapSecrets.length} bootstrap secrets exist (an interrupted rotation?): run vsp bootstrap-token rotate`);
+  if (d.bootstrapSecrets.length > 1)
+    problems.push(
+      `${d.bootstrapSecrets.length} bootstrap secrets exist (an interrupted rotation?): run vsp bootstrap-token rotate`,
+    );
   report.healthy = problems.length === 0;
   return report;
 }

@@ -40,7 +40,11 @@ function toSeconds(d: string): number {
 }
 
 function sameList(a: unknown, b: unknown[]): boolean {
-  const x = Array.isArray(a) ? [...a].map(String).sort() : typeof a === "string" && a ? a.split(",").sort() : [];
+  const x = Array.isArray(a)
+    ? [...a].map(String).sort()
+    : typeof a === "string" && a
+      ? a.split(",").sort()
+      : [];
   return JSON.stringify(x) === JSON.stringify([...b].map(String).sort());
 }
 
@@ -71,7 +75,10 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
   return changed;
 }
 
-export async function mintBootstrapToken(vault: VaultClient, o: VaultObjectOptions): Promise<{ token: string; accessor: string }> {
+export async function mintBootstrapToken(
+  vault: VaultClient,
+  o: VaultObjectOptions,
+): Promise<{ token: string; accessor: string }> {
   return vault.createOrphanToken({
     policies: [policyName(o.name)],
     no_default_policy: true,

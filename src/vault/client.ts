@@ -92,7 +92,13 @@ export class VaultClient {
     return this.settings.token;
   }
 
-  private async call(method: string, path: string, what: string, body?: unknown, token?: string | null): Promise<Raw> {
+  private async call(
+    method: string,
+    path: string,
+    what: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<Raw> {
     const headers: Record<string, string> = {};
     const tok = token === null ? undefined : (token ?? this.requireToken());
     if (tok) headers["X-Vault-Token"] = tok;
@@ -111,7 +117,11 @@ export class VaultClient {
   }
 
   private translate(err: unknown, what: string): VspError {
-    const e = err as { response?: { statusCode?: number; body?: { errors?: string[] } }; code?: string; message?: string };
+    const e = err as {
+      response?: { statusCode?: number; body?: { errors?: string[] } };
+      code?: string;
+      message?: string;
+    };
     if (e.response?.statusCode) {
       const errors = e.response.body?.errors ?? [];
       return new VaultApiError(e.response.statusCode, redact(errors.join("; ") || String(e.message)), what);
@@ -120,11 +130,21 @@ export class VaultClient {
     if (code === "ECONNABORTED" || /timeout/i.test(String(e.message))) {
       return new VaultApiError(0, `no answer from ${this.addr} within ${this.settings.timeoutMs} ms`, what);
     }
-    return new VaultApiError(0, `cannot reach ${this.addr} (${code || redact(String(e.message)).slice(0, 120)})`, what);
+    return new VaultApiError(
+      0,
+      `cannot reach ${this.addr} (${code || redact(String(e.message)).slice(0, 120)})`,
+      what,
+    );
   }
 
   async health(): Promise<Health> {
-    const res = await this.call("GET", "sys/health?standbyok=true&sealedcode=200&uninitcode=200", "health", undefined, null);
+    const res = await this.call(
+      "GET",
+      "sys/health?standbyok=true&sealedcode=200&uninitcode=200",
+      "health",
+      undefined,
+      null,
+    );
     return res as unknown as Health;
   }
 
@@ -139,7 +159,8 @@ export class VaultClient {
       return res.data as TokenLookup;
     } catch (err) {
       if (err instanceof VaultApiError && (err.status === 400 || err.status === 403 || err.status === 404)) {
-        if (/invalid accessor|not found|bad token/i.test(err.vaultMessage) || err.status === 400) return undefined;
+        if (/invalid accessor|not found|bad token/i.test(err.vaultMessage) || err.status === 400)
+          return undefined;
       }
       throw err;
     }

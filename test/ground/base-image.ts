@@ -38,10 +38,18 @@ export async function buildBaseImage(docker: Docker, busybox: string, workDir: s
   for (const applet of BUSYBOX_APPLETS) fs.symlinkSync("busybox", path.join(root, "bin", applet));
   fs.mkdirSync(path.join(root, "tmp"), { mode: 0o1777 });
   fs.mkdirSync(path.join(root, "etc"));
-  fs.writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n");
+  fs.writeFileSync(
+    path.join(root, "etc", "passwd"),
+    "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n",
+  );
   fs.writeFileSync(path.join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
-  fs.writeFileSync(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\nCMD [\"/usr/local/bin/node\"]\n");
-  const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, { t: BASE_IMAGE });
+  fs.writeFileSync(
+    path.join(ctx, "Dockerfile"),
+    'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\nCMD ["/usr/local/bin/node"]\n',
+  );
+  const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, {
+    t: BASE_IMAGE,
+  });
   await followBuild(docker, stream);
   return BASE_IMAGE;
 }

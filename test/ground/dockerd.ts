@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
-import { freePort, mountsUnder, startDaemon, stopPid, waitFor, execFileP } from "./process.js";
+import { execFileP, freePort, mountsUnder, startDaemon, stopPid, waitFor } from "./process.js";
 
 export interface DockerdState {
   dir: string;

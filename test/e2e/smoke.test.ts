@@ -1,0 +1,64 @@
+// The ground is real: vsp deploy (built CLI) → plugin service from the registry → a stack with a
+// driver: vsp secret → the task reads the value written to OpenBao in this run.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import { type Ground, useGround } from "../ground/ground.js";
+import { ensureDeployed } from "../helpers/cli.js";
+import { deployStack, HOST_NETWORK, readSecretInTasks, removeStack, waitRunning } from "../helpers/swarm.js";
+import { kvPut, writePolicy } from "../helpers/vault.js";
+
+let ground: Ground;
+const stack = "smoke";
+
+before(async () => {
+  ground = await useGround();
+  await ensureDeployed(ground);
+});
+after(async () => {
+  if (ground) await removeStack(ground, stack);
+});
+
+test("a stack's driver: vsp secret carries the value written to OpenBao in this run", async () => {
+  const password = `pw-${randomBytes(12).toString("hex")}`;
+  await kvPut(ground, "smoke/db", { password });
+  await writePolicy(ground, "swarm-smoke_app", 'path "secret/data/smoke/*" { capabilities = ["read"] }');
+
+  const plugins = (await ground.docker.listServices({
+    filters: JSON.stringify({ runtime: ["plugin"] }),
+  } as never)) as unknown as {
+    Spec: { Name: string; TaskTemplate: { PluginSpec: { remote: string } } };
+  }[];
+  const pluginService = plugins.find((s) => s.Spec.Name === "vsp-plugin");
+  assert.ok(pluginService, "the plugin runs as a plugin service");
+  assert.ok(
+    pluginService.Spec.TaskTemplate.PluginSpec.remote.startsWith(`${ground.registry}/`),
+    "pulled from the ground's registry",
+  );
+
+  await deployStack(
+    ground,
+    stack,
+    `version: "3.8"
+services:
+  app:
+    image: ${ground.state.baseImage}
+    command: ["/bin/sleep", "100000"]
+    networks: [hostnet]
+    deploy:
+      replicas: 2
+    secrets:
+      - source: db
+        target: db_password
+secrets:
+  db:
+    driver: vsp
+    labels:
+      vsp.path: secret/smoke/db
+      vsp.field: password
+${HOST_NETWORK}`,
+  );
+  const tasks = await waitRunning(ground, `${stack}_app`, 2);
+  const values = await readSecretInTasks(ground, tasks, "db_password");
+  assert.deepEqual(values, [password, password]);
+});

@@ -1,0 +1,65 @@
+// Runs the built CLI as a user would (bin/vsp in a child process) against the ground.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Ground } from "../ground/ground.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const VSP_BIN = path.join(ROOT, "bin", "vsp");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function vsp(
+  ground: Ground,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+  timeoutMs = 300_000,
+): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [VSP_BIN, ...args],
+      { env: ground.env(extraEnv), timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === "number"
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+/** The deploy flags the test ground needs (its registry, base image and private Docker socket). */
+export function deployArgs(ground: Ground, extra: string[] = []): string[] {
+  return [
+    "deploy",
+    "--registry",
+    ground.registry,
+    "--base-image",
+    ground.state.baseImage,
+    "--docker-socket",
+    ground.state.dockerd.socket,
+    ...extra,
+  ];
+}
+
+let deployed: Promise<CliRun> | undefined;
+
+/** Deploys vsp once per test process; deploy is idempotent, so later files only re-check it. */
+export async function ensureDeployed(ground: Ground): Promise<CliRun> {
+  deployed ??= (async () => {
+    const run = await vsp(ground, [...deployArgs(ground), "--json"]);
+    if (run.code !== 0) throw new Error(`vsp deploy failed (${run.code}): ${run.stderr}`);
+    return run;
+  })();
+  return deployed;
+}
