@@ -9,7 +9,7 @@ function asText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function pick(data: Record<string, unknown>, field: string, where: string): unknown {
+export function pickField(data: Record<string, unknown>, field: string, where: string): unknown {
   const value = data[field];
   if (value === undefined || value === null) {
     const keys = Object.keys(data);
@@ -28,14 +28,14 @@ export function renderData(
 ): string {
   switch (spec.format) {
     case "plain":
-      return asText(pick(data, spec.field ?? "value", where));
+      return asText(pickField(data, spec.field ?? "value", where));
     case "json":
-      return JSON.stringify(spec.field ? pick(data, spec.field, where) : data);
+      return JSON.stringify(spec.field ? pickField(data, spec.field, where) : data);
     case "meta+json":
       return JSON.stringify(whole);
     case "env": {
       const entries = spec.field
-        ? [[spec.field, pick(data, spec.field, where)] as const]
+        ? [[spec.field, pickField(data, spec.field, where)] as const]
         : Object.entries(data);
       if (entries.length === 0) throw new ProviderError(`no fields at ${where} to render as env`);
       return entries

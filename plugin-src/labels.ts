@@ -44,6 +44,8 @@ const SIMPLE_KEYS = new Set([
   "num-uses",
   "period",
 ]);
+/** The proof of concept's `json: true|false`, accepted under its own prefix only. */
+const LEGACY_ONLY_KEYS = new Set(["json"]);
 
 /** Collects the `vsp.` (or legacy-prefixed) labels; other labels (e.g. com.docker.stack.namespace) are not ours. */
 function ownLabels(labels: Record<string, string>): Map<string, string> {
@@ -58,6 +60,9 @@ function ownLabels(labels: Record<string, string>): Map<string, string> {
     if (!prefix) continue;
     if (++count > MAX_LABELS) throw new ProviderError(`more than ${MAX_LABELS} vsp labels`);
     const short = key.slice(prefix.length);
+    if (LEGACY_ONLY_KEYS.has(short) && prefix !== LEGACY_LABEL_PREFIX) {
+      throw new ProviderError(`unknown label ${printable(key)} (use ${LABEL_PREFIX}format)`);
+    }
     if (value.length > MAX_LABEL_VALUE) {
       throw new ProviderError(`label ${printable(key)} is longer than ${MAX_LABEL_VALUE} characters`);
     }
@@ -84,7 +89,7 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
         );
       }
       data[field] = value;
-    } else if (!SIMPLE_KEYS.has(key)) {
+    } else if (!SIMPLE_KEYS.has(key) && !LEGACY_ONLY_KEYS.has(key)) {
       throw new ProviderError(
         `unknown label ${LABEL_PREFIX}${printable(key)} (known: ${[...SIMPLE_KEYS].join(", ")}, data.<key>)`,
       );
@@ -98,7 +103,18 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
       `label ${LABEL_PREFIX}type: "${printable(rawType)}" is not kv, token, read or write`,
     );
 
-  const rawFormat = own.get("format") ?? "plain";
+  const legacyJson = own.get("json");
+  if (legacyJson !== undefined && !["true", "false"].includes(legacyJson)) {
+    throw new ProviderError(
+      `label ${LEGACY_LABEL_PREFIX}json: "${printable(legacyJson)}" is not true or false`,
+    );
+  }
+  if (legacyJson !== undefined && own.has("format")) {
+    throw new ProviderError(
+      `labels ${LEGACY_LABEL_PREFIX}json and ${LABEL_PREFIX}format cannot both be given`,
+    );
+  }
+  const rawFormat = own.get("format") ?? (legacyJson === "true" ? "json" : "plain");
   if (!FORMATS.includes(rawFormat as SecretFormat)) {
     throw new ProviderError(
       `label ${LABEL_PREFIX}format: "${printable(rawFormat)}" is not ${FORMATS.join(", ")}`,
@@ -129,9 +145,9 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
   if (wrap !== undefined && wrap !== "false") {
     spec.wrapSeconds =
       wrap === "true" ? DEFAULT_WRAP_SECONDS : parseDurationSeconds(`${LABEL_PREFIX}wrap`, wrap);
-    if (spec.field !== undefined) {
+    if (spec.field !== undefined && type !== "kv") {
       throw new ProviderError(
-        `label ${LABEL_PREFIX}field cannot be combined with ${LABEL_PREFIX}wrap: the wrapped response is delivered whole`,
+        `label ${LABEL_PREFIX}field cannot be combined with ${LABEL_PREFIX}wrap for type ${type}: the wrapped response is delivered whole`,
       );
     }
     if (spec.format !== "plain" && spec.format !== "json") {

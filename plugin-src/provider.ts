@@ -4,7 +4,7 @@ import type { GetSecretRequest } from "../common/contract.js";
 import { MAX_VALUE_BYTES, policyName, tokenRoleName } from "../common/contract.js";
 import { printable } from "./durations.js";
 import { ProviderError } from "./errors.js";
-import { renderData } from "./formats.js";
+import { pickField, renderData } from "./formats.js";
 import { parseLabels, type SecretSpec } from "./labels.js";
 import { checkPath, placeholderValues, substitute } from "./placeholders.js";
 import type { TokenKeeper } from "./token-keeper.js";
@@ -226,9 +226,9 @@ export class SecretProvider {
   private async kv(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
     const path = this.resolvePath(spec, req, `secret/data/${req.SecretName ?? ""}`);
     let mount = this.knownMount(path);
-    // One use per call: detection (only when the mount is not cached) + the read. Vault
-    // revokes the token itself once its uses are spent.
-    const uses = mount ? 1 : 2;
+    // One use per call: detection (only when the mount is not cached), the read, and the
+    // wrap. Vault revokes the token itself once its uses are spent.
+    const uses = (mount ? 1 : 2) + (spec.wrapSeconds ? 1 : 0);
     const minted = await this.mintTaskToken(req, policy, {
       ttlSeconds: this.settings.kvTokenTtlSeconds,
       numUses: uses,
@@ -248,22 +248,29 @@ export class SecretProvider {
       }
       let res: VaultResponse;
       try {
-        res = await this.vault.call({
-          method: "GET",
-          path: readPath,
-          token: taskToken,
-          wrapSeconds: spec.wrapSeconds,
-        });
+        res = await this.vault.call({ method: "GET", path: readPath, token: taskToken });
       } catch (err) {
         throw explainRead(err, path, policy);
       }
-      if (spec.wrapSeconds) return this.wrapped(spec, res, "kv", auth.accessor);
       const outer = (res.data ?? {}) as Record<string, unknown>;
       const data = (mount.version === 2 ? outer.data : outer) as Record<string, unknown> | null;
-      if (!data)
+      if (!data) {
         throw new ProviderError(
           `no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`,
         );
+      }
+      if (spec.wrapSeconds) {
+        // Wrap the data (or the one field), as the proof of concept did: unwrapping gives the fields.
+        const payload = spec.field ? { [spec.field]: pickField(data, spec.field, path) } : data;
+        const wrapped = await this.vault.call({
+          method: "POST",
+          path: "sys/wrapping/wrap",
+          token: taskToken,
+          body: payload,
+          wrapSeconds: spec.wrapSeconds,
+        });
+        return this.wrapped(spec, wrapped, "kv", auth.accessor);
+      }
       const text = renderData(spec, data, res, path);
       return { value: Buffer.from(text), type: "kv", accessor: auth.accessor };
     } catch (err) {

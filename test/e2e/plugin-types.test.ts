@@ -143,13 +143,13 @@ describe("type kv", () => {
     assert.deepEqual(await read("kv", "kvdefault"), [`default-${pw}`, `default-${pw}`]);
     assert.deepEqual(await read("kv", "kv_placeholder"), [`placeholder-${pw}`, `placeholder-${pw}`]);
   });
-  test("wrapped: one wrapping token per task, each unwraps exactly once to the KV response", async () => {
+  test("wrapped: one wrapping token per task, each unwraps exactly once to the KV data", async () => {
     const wraps = await read("kv", "kv_wrapped");
     assert.equal(new Set(wraps).size, 2);
     for (const w of wraps) {
       const first = await bao(ground, "POST", "sys/wrapping/unwrap", {}, w);
       assert.equal(first.status, 200);
-      assert.equal((first.json.data as { data: { password: string } }).data.password, pw);
+      assert.equal((first.json.data as { password: string }).password, pw);
       const second = await bao(ground, "POST", "sys/wrapping/unwrap", {}, w);
       assert.notEqual(second.status, 200, "a wrapping token unwraps only once");
     }

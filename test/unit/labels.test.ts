@@ -19,6 +19,13 @@ test("the proof of concept's prefix is an alias; vault_token is token", () => {
   assert.equal(spec.wrapSeconds, 300);
 });
 
+test("the proof of concept's json label maps to format json, under its own prefix only", () => {
+  assert.equal(parseLabels({ [`${LEGACY}json`]: "true" }).format, "json");
+  assert.equal(parseLabels({ [`${LEGACY}json`]: "false" }).format, "plain");
+  assert.throws(() => parseLabels({ "vsp.json": "true" }), /unknown label vsp\.json/);
+  assert.throws(() => parseLabels({ [`${LEGACY}json`]: "yes" }), /not true or false/);
+});
+
 test("the two prefixes may not disagree", () => {
   assert.throws(() => parseLabels({ "vsp.field": "a", [`${LEGACY}field`]: "b" }), /disagree/);
 });
@@ -37,7 +44,10 @@ test("bad values are refused with what was wrong", () => {
   assert.throws(() => parseLabels({ "vsp.type": "read" }), /needs label vsp\.path/);
   assert.throws(() => parseLabels({ "vsp.data.x": "1" }), /only to type write/);
   assert.throws(() => parseLabels({ "vsp.num-uses": "1" }), /only to type token/);
-  assert.throws(() => parseLabels({ "vsp.wrap": "true", "vsp.field": "a" }), /cannot be combined/);
+  assert.throws(
+    () => parseLabels({ "vsp.type": "write", "vsp.path": "x", "vsp.wrap": "true", "vsp.field": "a" }),
+    /cannot be combined/,
+  );
 });
 
 test("durations: units, sums and bare seconds", () => {
