@@ -11,7 +11,16 @@ export interface DockerdState {
   swarmPort: number;
 }
 
-export async function startDockerd(dockerdBin: string, dir: string): Promise<DockerdState> {
+export interface DockerdOptions {
+  experimental?: boolean;
+  swarm?: boolean;
+}
+
+export async function startDockerd(
+  dockerdBin: string,
+  dir: string,
+  o: DockerdOptions = {},
+): Promise<DockerdState> {
   const socket = path.join(dir, "docker.sock");
   for (const sub of ["data", "exec"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   const configFile = path.join(dir, "daemon.json");
@@ -19,7 +28,7 @@ export async function startDockerd(dockerdBin: string, dir: string): Promise<Doc
   const daemon = startDaemon(
     dockerdBin,
     [
-      "--experimental",
+      ...(o.experimental === false ? [] : ["--experimental"]),
       `--config-file=${configFile}`,
       `--data-root=${path.join(dir, "data")}`,
       `--exec-root=${path.join(dir, "exec")}`,
@@ -47,6 +56,12 @@ export async function startDockerd(dockerdBin: string, dir: string): Promise<Doc
     60_000,
   );
   const swarmPort = await freePort();
+  if (o.swarm === false) return { dir, socket, pid, swarmPort };
+  await initSwarm(docker, swarmPort);
+  return { dir, socket, pid, swarmPort };
+}
+
+export async function initSwarm(docker: Docker, swarmPort: number): Promise<void> {
   const dataPathPort = await freePort();
   await docker.swarmInit({
     ListenAddr: `127.0.0.1:${swarmPort}`,
@@ -54,7 +69,6 @@ export async function startDockerd(dockerdBin: string, dir: string): Promise<Doc
     DataPathPort: dataPathPort,
     ForceNewCluster: false,
   });
-  return { dir, socket, pid, swarmPort };
 }
 
 export async function stopDockerd(state: DockerdState): Promise<void> {

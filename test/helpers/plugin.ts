@@ -65,3 +65,55 @@ export function decoded(answer: RawAnswer): string | undefined {
     ? undefined
     : Buffer.from(answer.body.Value, "base64").toString("utf8");
 }
+
+export interface StreamStats {
+  sent: number;
+  ok: number;
+  failed: number;
+  wrong: number;
+  errors: string[];
+  maxMs: number;
+}
+
+/**
+ * A steady stream of GetSecret requests (each a new task) until `stop()` is called; `check`
+ * says whether a value is right. Bounded: at most `maxRequests`.
+ */
+export function requestStream(
+  socket: string,
+  make: (i: number) => Record<string, unknown>,
+  check: (value: string) => boolean,
+  intervalMs = 50,
+  maxRequests = 20_000,
+): { stop: () => Promise<StreamStats>; stats: StreamStats } {
+  const stats: StreamStats = { sent: 0, ok: 0, failed: 0, wrong: 0, errors: [], maxMs: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running && stats.sent < maxRequests) {
+      const started = Date.now();
+      stats.sent++;
+      try {
+        const a = await getSecret(socket, make(stats.sent));
+        const v = decoded(a);
+        if (v === undefined) {
+          stats.failed++;
+          if (stats.errors.length < 20) stats.errors.push(String(a.body.Err));
+        } else if (!check(v)) stats.wrong++;
+        else stats.ok++;
+      } catch (err) {
+        stats.failed++;
+        if (stats.errors.length < 20) stats.errors.push((err as Error).message);
+      }
+      stats.maxMs = Math.max(stats.maxMs, Date.now() - started);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    stats,
+    stop: async () => {
+      running = false;
+      await loop;
+      return stats;
+    },
+  };
+}
