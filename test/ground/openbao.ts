@@ -1,4 +1,4 @@
-// A real OpenBao server on a free loopback port: dev mode (in memory) or file storage with
+// A real OpenBao server on a free loopback port: dev mode (in memory) or persistent storage with
 // init/unseal, which can be stopped, restarted and sealed by tests.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -9,6 +9,7 @@ export interface OpenBaoState {
   mode: "dev" | "file";
   addr: string;
   port: number;
+  clusterPort: number;
   rootToken: string;
   unsealKey?: string;
   pid: number;
@@ -59,14 +60,17 @@ function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
       { ...process.env, HOME: state.dir },
     ).child.pid!;
   }
+  // OpenBao 2 has no "file" storage: a one-node integrated (raft) store persists across restarts.
   const config = path.join(state.dir, "config.hcl");
+  const data = path.join(state.dir, "data");
+  fs.mkdirSync(data, { recursive: true });
   fs.writeFileSync(
     config,
     [
-      `storage "file" { path = "${path.join(state.dir, "data")}" }`,
-      `listener "tcp" {\n  address = "127.0.0.1:${state.port}"\n  tls_disable = true\n}`,
+      `storage "raft" {\n  path = "${data}"\n  node_id = "vsp-test"\n}`,
+      `listener "tcp" {\n  address = "127.0.0.1:${state.port}"\n  cluster_address = "127.0.0.1:${state.clusterPort}"\n  tls_disable = true\n}`,
       `api_addr = "http://127.0.0.1:${state.port}"`,
-      "disable_mlock = true",
+      `cluster_addr = "http://127.0.0.1:${state.clusterPort}"`,
       "",
     ].join("\n"),
   );
@@ -81,6 +85,7 @@ export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file
     mode,
     addr: `http://127.0.0.1:${port}`,
     port,
+    clusterPort: await freePort(),
     rootToken: mode === "dev" ? `root-${randomBytes(12).toString("hex")}` : "",
     dir,
   };
@@ -104,7 +109,7 @@ export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file
 }
 
 export async function unsealOpenBao(state: OpenBaoState): Promise<void> {
-  if (!state.unsealKey) throw new Error("only a file-storage OpenBao can be unsealed");
+  if (!state.unsealKey) throw new Error("only a persistent (file mode) OpenBao can be unsealed");
   await baoApi(state.addr, "PUT", "sys/unseal", undefined, { key: state.unsealKey });
   await waitFor("OpenBao to be unsealed and active", async () => {
     const h = await health(state.addr);
@@ -122,7 +127,7 @@ export async function stopOpenBao(state: OpenBaoState): Promise<void> {
   await stopPid(state.pid);
 }
 
-/** Restarts a file-storage server on the same port and unseals it. */
+/** Restarts a persistent ("file" mode) server on the same port and unseals it. */
 export async function restartOpenBao(bin: string, state: OpenBaoState): Promise<void> {
   await stopPid(state.pid);
   state.pid = launch(bin, state);
