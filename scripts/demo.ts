@@ -44,11 +44,11 @@ try {
     const tasks = await waitRunning(ground, service, replicas);
     for (const target of targets) {
       const values = await readSecretInTasks(ground, tasks, target);
-      values.forEach((v, i) =>
+      for (const [i, v] of values.entries()) {
         say(
           `  ${service} task ${tasks[i]!.taskId.slice(0, 8)}  /run/secrets/${target.padEnd(18)} ${redact(v)}`,
-        ),
-      );
+        );
+      }
     }
   }
   const [dream] = await waitRunning(ground, "dream_app", 1);
