@@ -25,6 +25,9 @@ export const OBJECT_LABELS = {
   createdAt: "com.vsp.created-at",
 } as const;
 
+/** Label of the plugin's status config holding recent failures per service (JSON). */
+export const FAILURES_LABEL = "com.vsp.failures";
+
 export type ObjectRole = "helper" | "plugin" | "bootstrap-token";
 
 export function policyName(name: string): string {

@@ -11,6 +11,7 @@ import { RepeatCache } from "./repeat-cache.js";
 export interface HandlerOptions {
   repeatTtlMs: number;
   maxRemembered?: number;
+  onFailure?: (service: string, message: string) => void;
 }
 
 export function createGetSecretHandler(
@@ -52,6 +53,7 @@ export function createGetSecretHandler(
         error: message,
         ...(err instanceof ProviderError ? {} : { detail: String((err as Error)?.name ?? "Error") }),
       });
+      opts.onFailure?.(req.ServiceName ?? "?", message);
       return { status: 500, body: encodeError(message) };
     }
   };

@@ -1,6 +1,6 @@
 // Reads the bootstrap token from the helper container on this node, through the Docker socket.
 import { PassThrough } from "node:stream";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { BOOTSTRAP_SECRET_TARGET, OBJECT_LABELS } from "../common/contract.js";
 import { ProviderError } from "./errors.js";
 
@@ -9,17 +9,14 @@ export interface BootstrapSource {
 }
 
 export class HelperReader implements BootstrapSource {
-  private readonly docker: Docker;
   private nodeId: string | undefined;
 
   constructor(
     private readonly name: string,
-    socketPath = "/var/run/docker.sock",
-  ) {
-    this.docker = new Docker({ socketPath, timeout: 10_000 });
-  }
+    private readonly docker: Docker,
+  ) {}
 
-  private async localNodeId(): Promise<string> {
+  async localNodeId(): Promise<string> {
     if (this.nodeId) return this.nodeId;
     const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
     const id = info.Swarm?.NodeID;

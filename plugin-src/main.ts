@@ -1,5 +1,7 @@
 // Plugin entry point: wires settings, Vault client, bootstrap, provider and the socket server.
 
+import Docker from "dockerode";
+import { FailureBoard } from "./failure-board.js";
 import { createGetSecretHandler } from "./handler.js";
 import { HelperReader } from "./helper-reader.js";
 import { jsonLogger } from "./log.js";
@@ -19,14 +21,20 @@ async function main(): Promise<void> {
     timeoutMs: settings.vaultTimeoutMs,
     retries: settings.vaultRetries,
   });
-  const tokens = new TokenKeeper(vault, new HelperReader(settings.name, settings.dockerSocket), log);
+  const docker = new Docker({ socketPath: settings.dockerSocket, timeout: 10_000 });
+  const helper = new HelperReader(settings.name, docker);
+  const tokens = new TokenKeeper(vault, helper, log);
+  const failures = new FailureBoard(docker, settings.name, () => helper.localNodeId(), log);
   const provider = new SecretProvider(vault, tokens, {
     name: settings.name,
     tokenRole: settings.tokenRole,
     policyPrefix: settings.policyPrefix,
     kvTokenTtlSeconds: 60,
   });
-  const handler = createGetSecretHandler(provider, log, { repeatTtlMs: settings.repeatTtlMs });
+  const handler = createGetSecretHandler(provider, log, {
+    repeatTtlMs: settings.repeatTtlMs,
+    onFailure: (service, message) => failures.record(service, message),
+  });
   const server = createPluginServer(handler, (reason) =>
     log({ level: "error", msg: "GetSecret", outcome: "bad-request", error: reason }),
   );
@@ -44,6 +52,7 @@ async function main(): Promise<void> {
 
   const stop = () => {
     tokens.stop();
+    failures.stop();
     server.close();
     vault.close();
     process.exit(0);

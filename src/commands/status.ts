@@ -29,6 +29,11 @@ function table(r: StatusReport, c: Context["out"]["c"]): string {
     `${mark(!!v.health && !v.health.sealed)} vault             ${v.addr ?? "-"} ${v.error ?? (v.health ? (v.health.sealed ? "sealed" : `unsealed, ${v.health.version ?? ""}`) : "")}`,
   );
   lines.push(`     last rotation     ${r.lastRotation ?? "never"}`);
+  if (r.recentFailures.length > 0) {
+    lines.push(c.yellow('recent failures (Swarm shows tasks only "secret not found"):'));
+    for (const f of r.recentFailures.slice(0, 10))
+      lines.push(`  ${f.service}: ${f.count}× last ${f.at}: ${f.last}`);
+  }
   for (const p of r.problems) lines.push(c.red(`  problem: ${p}`));
   return lines.join("\n");
 }

@@ -1,5 +1,6 @@
 // vsp remove: what deploy made, and with purgeVault the Vault objects; user secrets stay.
 import { OBJECT_LABELS, policyName, tokenRoleName } from "../../common/contract.js";
+import { listConfigs, removeConfig } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { listSecrets, removeSecret } from "../docker/secrets.js";
 import { findService, removeService } from "../docker/services.js";
@@ -46,6 +47,13 @@ export async function removeDeployment(
     );
     if (o.purgeVault && vault && s.accessor) await vault.revokeAccessor(s.accessor).catch(() => undefined);
     removed.push(`secret ${s.name}`);
+  }
+  for (const c of await listConfigs(engine, [
+    `${OBJECT_LABELS.managedBy}=${o.name}`,
+    `${OBJECT_LABELS.role}=plugin-status`,
+  ])) {
+    await removeConfig(engine, c.id).catch(() => undefined);
+    removed.push(`config ${c.name}`);
   }
   const probes = await listSecrets(engine, [
     `${OBJECT_LABELS.managedBy}=${o.name}`,

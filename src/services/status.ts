@@ -1,4 +1,6 @@
 // vsp status: what runs, what Vault says of the bootstrap token, and what is unhealthy.
+import { FAILURES_LABEL, OBJECT_LABELS } from "../../common/contract.js";
+import { listConfigs } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { serviceTasks } from "../docker/services.js";
 import { describe } from "../errors.js";
@@ -25,6 +27,24 @@ export interface StatusReport {
   vault: { addr?: string; health?: Health; error?: string };
   lastRotation?: string;
   bootstrapSecrets: number;
+  /** Recent GetSecret failures per service, as the plugin published them (Swarm hides them). */
+  recentFailures: { service: string; count: number; last: string; at: string }[];
+}
+
+async function recentFailures(engine: Engine, name: string): Promise<StatusReport["recentFailures"]> {
+  const configs = await listConfigs(engine, [
+    `${OBJECT_LABELS.managedBy}=${name}`,
+    `${OBJECT_LABELS.role}=plugin-status`,
+  ]);
+  const all: StatusReport["recentFailures"] = [];
+  for (const c of configs) {
+    try {
+      all.push(...(JSON.parse(c.labels[FAILURES_LABEL] ?? "[]") as StatusReport["recentFailures"]));
+    } catch {
+      // a label we did not write
+    }
+  }
+  return all.sort((a, b) => b.at.localeCompare(a.at));
 }
 
 export async function status(
@@ -63,6 +83,7 @@ export async function status(
     vault: { addr: vaultAddr },
     lastRotation: d.helper?.spec.Labels?.[DEPLOY_LABELS.rotatedAt],
     bootstrapSecrets: d.bootstrapSecrets.length,
+    recentFailures: await recentFailures(engine, name),
   };
 
   if (vaultAddr) {

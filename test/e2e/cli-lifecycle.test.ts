@@ -92,6 +92,31 @@ describe("vsp deploy", () => {
   });
 });
 
+describe("changed settings", () => {
+  test("a changed task max TTL changes only the token role", async () => {
+    const before = (await services()).map((s) => `${s.ID}@${s.Version.Index}`).sort();
+    const run = await vsp(ground, [...deployArgs(ground, ["--task-max-ttl", "12h"]), "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).changed, ["token role vsp-task"]);
+    assert.equal(
+      ((await must(ground, "GET", "auth/token/roles/vsp-task")).data as { token_explicit_max_ttl: number })
+        .token_explicit_max_ttl,
+      43200,
+    );
+    assert.deepEqual((await services()).map((s) => `${s.ID}@${s.Version.Index}`).sort(), before);
+    const back = await vsp(ground, [...deployArgs(ground), "--json"]);
+    assert.deepEqual(JSON.parse(back.stdout).changed, ["token role vsp-task"]);
+  });
+});
+
+describe("vsp build", () => {
+  test("a failing build step fails the command with the engine's own message", async () => {
+    const run = await vsp(ground, ["build", "--base-image", `${ground.registry}/no-such-image:missing`]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /vsp: error: building image .* failed: .*(manifest unknown|not found)/);
+  });
+});
+
 describe("vsp status", () => {
   test("healthy, with the token Vault knows, exit 0", async () => {
     const run = await vsp(ground, ["status", "--json"]);

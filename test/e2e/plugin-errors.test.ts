@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
-import { ensureDeployed } from "../helpers/cli.js";
+import { ensureDeployed, vsp } from "../helpers/cli.js";
 import { decoded, getSecret, pluginSocket, postRaw } from "../helpers/plugin.js";
 import {
   deployStack,
@@ -218,4 +218,19 @@ ${HOST_NETWORK}`,
     ),
   );
   assert.match(String(line.error), /field "no_such_field" not found at secret\/errs\/app/);
+  const published = await waitFor(
+    "vsp status to show the failure",
+    async () => {
+      const run = await vsp(ground, ["status", "--json"]);
+      const r = JSON.parse(run.stdout) as {
+        recentFailures: { service: string; count: number; last: string }[];
+      };
+      return r.recentFailures.find((f) => f.service === "errs_app" && /no_such_field/.test(f.last));
+    },
+    30_000,
+    1000,
+  );
+  assert.ok(published.count >= 1);
+  const human = await vsp(ground, ["status"]);
+  assert.match(human.stdout, /recent failures[\s\S]*errs_app: \d+× .*no_such_field/);
 });
