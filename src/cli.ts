@@ -96,6 +96,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         .choices(["secret", "helper"])
         .hideHelp(),
     )
+    .addOption(
+      new Option("--crash-after <step>", "testing: die after a step")
+        .choices(["secret", "helper"])
+        .hideHelp(),
+    )
     .addOption(json())
     .addHelpText(
       "after",

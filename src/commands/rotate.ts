@@ -2,7 +2,7 @@ import { rotate } from "../services/rotate.js";
 import { type Context, parseDurationMs } from "./context.js";
 
 export async function rotateCommand(
-  flags: { name: string; grace: string; failAfter?: string },
+  flags: { name: string; grace: string; failAfter?: string; crashAfter?: string },
   ctx: Context,
 ): Promise<number> {
   const result = await rotate(
@@ -12,6 +12,7 @@ export async function rotateCommand(
       name: flags.name,
       graceMs: parseDurationMs("--grace", flags.grace),
       failAfter: flags.failAfter as never,
+      crashAfter: flags.crashAfter as never,
     },
     ctx.out,
   );

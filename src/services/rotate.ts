@@ -24,6 +24,8 @@ export interface RotateOptions {
   graceMs: number;
   /** Test hook: fail on purpose after this step, to prove the rollback. */
   failAfter?: "secret" | "helper";
+  /** Test hook: stop the process dead after this step (no rollback), as a kill would. */
+  crashAfter?: "secret" | "helper";
 }
 
 export interface RotateResult {
@@ -75,6 +77,7 @@ export async function rotate(
         [OBJECT_LABELS.createdAt]: new Date().toISOString(),
       }),
     );
+    if (o.crashAfter === "secret") process.kill(process.pid, "SIGKILL");
     if (o.failAfter === "secret") throw new VspError("simulated failure after creating the secret");
     const spec = helperSpec(o.name, imageRef, { id: secretId, name: next.name });
     (spec.Labels as Record<string, string>)[DEPLOY_LABELS.rotatedAt] = new Date().toISOString();
@@ -83,6 +86,7 @@ export async function rotate(
       await updateService(engine, fresh.helper!, spec);
       await waitHelperRunning(engine, o.name, secretId!);
     });
+    if (o.crashAfter === "helper") process.kill(process.pid, "SIGKILL");
     if (o.failAfter === "helper") throw new VspError("simulated failure after swapping the helper");
   } catch (err) {
     await rollback(engine, vault, o.name, imageRef, current, secretId, minted.accessor, r);
@@ -95,7 +99,8 @@ export async function rotate(
   if (current?.accessor) {
     await inStep(r, `revoking the old token after ${o.graceMs / 1000}s grace`, async () => {
       await new Promise((res) => setTimeout(res, o.graceMs));
-      await vault.revokeAccessor(current.accessor);
+      // Already revoked behind vsp's back is fine: the point is that it is gone.
+      if (await vault.lookupAccessor(current.accessor)) await vault.revokeAccessor(current.accessor);
     });
   }
   const probeMs = await inStep(r, "probe: the plugin answers with the new token", () =>

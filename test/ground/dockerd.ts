@@ -78,3 +78,10 @@ export async function stopDockerd(state: DockerdState): Promise<void> {
     await execFileP("umount", ["-l", point]).catch(() => undefined);
   }
 }
+
+/** Restarts the private dockerd with the same directories (swarm, plugins and services persist). */
+export async function restartDockerd(dockerdBin: string, state: DockerdState): Promise<void> {
+  await stopPid(state.pid, 30_000);
+  const fresh = await startDockerd(dockerdBin, state.dir, { swarm: false });
+  state.pid = fresh.pid;
+}

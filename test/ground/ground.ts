@@ -156,7 +156,16 @@ export function leftovers(state: GroundState): Leftovers {
   };
 }
 
+/** Rewrites state.json, after a test changed the ground (a restarted daemon has a new pid). */
+export function saveState(ground: Ground): void {
+  fs.writeFileSync(path.join(ground.state.root, "state.json"), JSON.stringify(ground.state, null, 2));
+}
+
 export async function stopGround(ground: Ground): Promise<Leftovers> {
+  // Another process may have restarted a daemon of this ground: its state file knows the pid.
+  const file = path.join(ground.state.root, "state.json");
+  if (fs.existsSync(file))
+    Object.assign(ground.state, JSON.parse(fs.readFileSync(file, "utf8")) as GroundState);
   await teardown(ground.state);
   return leftovers(ground.state);
 }
