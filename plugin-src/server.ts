@@ -4,7 +4,8 @@ import http from "node:http";
 import type { GetSecretRequest, GetSecretResponse } from "../common/contract.js";
 import { CodecError, decodeGetSecret, encodeError } from "./codec.js";
 
-export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_BODY_BYTES = 64 * 1024;
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 const CONTENT_TYPE = "application/vnd.docker.plugins.v1+json";
 
 export type GetSecretHandler = (
@@ -22,16 +23,21 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Past the limit the rest is read and dropped, so the client gets its answer instead of a
+    // broken pipe; a sender that goes on far beyond it is cut off.
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new CodecError(`request body over ${MAX_BODY_BYTES} bytes`));
-        req.pause();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) req.destroy();
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () =>
+      size > MAX_BODY_BYTES
+        ? reject(new CodecError(`request body over ${MAX_BODY_BYTES} bytes`))
+        : resolve(Buffer.concat(chunks)),
+    );
+    req.on("close", () => {
+      if (size > DRAIN_LIMIT_BYTES) reject(new CodecError(`request body over ${MAX_BODY_BYTES} bytes`));
+    });
     req.on("error", reject);
   });
 }
@@ -57,7 +63,6 @@ export function createPluginServer(handler: GetSecretHandler, onBadRequest: BadR
       onBadRequest(reason);
       const status = err instanceof CodecError && /over \d+ bytes/.test(reason) ? 413 : 400;
       if (!res.headersSent) {
-        res.setHeader("Connection", "close");
         send(res, status, encodeError(`vsp: bad request: ${reason}`));
       }
     }

@@ -166,7 +166,7 @@ describe("protocol", () => {
     const big = await postRaw(
       socket,
       "/SecretProvider.GetSecret",
-      JSON.stringify({ SecretLabels: { x: "y".repeat(300_000) } }),
+      JSON.stringify({ SecretLabels: { x: "y".repeat(70_000) } }),
     );
     assert.equal(big.status, 413);
     assert.match(String(big.body.Err), /over \d+ bytes/);

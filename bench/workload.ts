@@ -1,0 +1,106 @@
+// What the bench asks for, and the same Vault calls the plugin makes for it (plugin-src/provider.ts),
+// made directly from this process.
+import type { BenchRequest, DirectVault, PluginClient } from "./clients.js";
+import { benchRequest } from "./clients.js";
+
+export const BENCH_SERVICE = "bench_app";
+export const BENCH_SECRET = "bench_db";
+/** KV v2 secret the bench reads: secret/data/bench/app, field password. */
+export const KV_SECRET = "bench/app";
+export const KV_FIELD = "password";
+export const TOKEN_ROLE = "vsp-task";
+/** provider.ts: kv task tokens live 60 s; token tokens default to 1 h; vsp.wrap "true" = 300 s. */
+const KV_TOKEN_TTL = "60s";
+const TOKEN_TTL = "3600s";
+const WRAP_SECONDS = 300;
+
+export type Kind = "kv" | "kv+wrap" | "token";
+export const KINDS: Kind[] = ["kv", "kv+wrap", "token"];
+
+export function labelsFor(kind: Kind): Record<string, string> {
+  switch (kind) {
+    case "kv":
+      return { "vsp.path": `secret/${KV_SECRET}`, "vsp.field": KV_FIELD };
+    case "kv+wrap":
+      return { "vsp.path": `secret/${KV_SECRET}`, "vsp.field": KV_FIELD, "vsp.wrap": "true" };
+    case "token":
+      return { "vsp.type": "token" };
+  }
+}
+
+export function requestFor(kind: Kind, service = BENCH_SERVICE): BenchRequest {
+  return benchRequest(service, BENCH_SECRET, labelsFor(kind));
+}
+
+export interface Sides {
+  plugin: PluginClient;
+  direct: DirectVault;
+  /** The plugin's own (bootstrap) token, read from the helper container like the plugin does. */
+  bootstrapToken: string;
+  /** The KV value, to check what came back (never printed). */
+  expected: string;
+}
+
+function checkValue(kind: Kind, value: string, expected: string): void {
+  if (kind === "kv" && value !== expected) throw new Error("kv value is not the stored one");
+  if (kind !== "kv" && (value.length < 20 || value === expected))
+    throw new Error(`${kind}: the value does not look like a token`);
+}
+
+/** One GetSecret through the plugin's socket. */
+export async function viaPlugin(s: Sides, kind: Kind): Promise<void> {
+  checkValue(kind, await s.plugin.getSecret(requestFor(kind)), s.expected);
+}
+
+function createBody(req: BenchRequest, bounds: { ttl: string; num_uses?: number }): Record<string, unknown> {
+  return {
+    policies: [`swarm-${req.ServiceName}`],
+    display_name: req.ServiceName,
+    meta: {
+      service: req.ServiceName,
+      service_id: req.ServiceID,
+      task: req.TaskName,
+      task_id: req.TaskID,
+      node_id: req.NodeID,
+      image: req.TaskImage,
+      secret: req.SecretName,
+    },
+    ...bounds,
+  };
+}
+
+/**
+ * The calls provider.ts makes for one request, with the mount cache warm:
+ * kv = create (num_uses 1) + read; kv+wrap = create (num_uses 2) + read + wrap; token = create.
+ */
+export async function direct(s: Sides, kind: Kind): Promise<void> {
+  const req = requestFor(kind);
+  const create = `auth/token/create/${TOKEN_ROLE}`;
+  if (kind === "token") {
+    const res = await s.direct.call("POST", create, s.bootstrapToken, createBody(req, { ttl: TOKEN_TTL }));
+    checkValue(kind, String((res.auth as { client_token?: string } | null)?.client_token ?? ""), s.expected);
+    return;
+  }
+  const minted = await s.direct.call(
+    "POST",
+    create,
+    s.bootstrapToken,
+    createBody(req, { ttl: KV_TOKEN_TTL, num_uses: kind === "kv+wrap" ? 2 : 1 }),
+  );
+  const taskToken = String((minted.auth as { client_token?: string } | null)?.client_token ?? "");
+  const read = await s.direct.call("GET", `secret/data/${KV_SECRET}`, taskToken);
+  const data = ((read.data as { data?: Record<string, unknown> } | null)?.data ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const value = String(data[KV_FIELD] ?? "");
+  if (kind === "kv") return checkValue(kind, value, s.expected);
+  const wrapped = await s.direct.call(
+    "POST",
+    "sys/wrapping/wrap",
+    taskToken,
+    { [KV_FIELD]: value },
+    WRAP_SECONDS,
+  );
+  checkValue(kind, String((wrapped.wrap_info as { token?: string } | null)?.token ?? ""), s.expected);
+}
