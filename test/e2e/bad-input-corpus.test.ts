@@ -200,7 +200,8 @@ test("every bad request gets Err and no value; the plugin never restarts; memory
     while (next < cases.length) {
       const c = cases[next++]!;
       const a = await postRaw(socket, "/SecretProvider.GetSecret", c.body);
-      const row = (counts[c.kind] ??= { sent: 0, err: 0, status: {} });
+      counts[c.kind] ??= { sent: 0, err: 0, status: {} };
+      const row = counts[c.kind]!;
       row.sent++;
       row.status[a.status] = (row.status[a.status] ?? 0) + 1;
       const ok =
