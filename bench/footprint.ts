@@ -1,0 +1,198 @@
+// Measurement 3: cold start, RSS idle and after load, and what the plugin adds to its base image.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { Ground } from "../test/ground/ground.js";
+import { waitFor } from "../test/ground/process.js";
+import { ROOT } from "../test/helpers/cli.js";
+import { PluginClient } from "./clients.js";
+import { findPluginPid, rssKb } from "./procs.js";
+import { midMedian, runBatch, sleep } from "./stats.js";
+import { requestFor, type Sides } from "./workload.js";
+
+export interface ColdStart {
+  /** POST /plugins/vsp:latest/enable returned (the engine waits for the plugin's socket). */
+  enableMs: number;
+  /** First GetSecret (kv) answered with a value, counted from the enable call. */
+  firstAnswerMs: number;
+}
+
+export interface Footprint {
+  coldStarts: ColdStart[];
+  coldStartMedianMs: number;
+  idleRssKb: number;
+  loadRequests: number;
+  loadConcurrency: number;
+  loadErrors: number;
+  loadRps: number;
+  afterLoadRssKb: number;
+  peakRssKb: number;
+  rssGrowth: number;
+  bundleBytes: { plugin: number; helper: number };
+  pluginImage: { ref: string; bytes: number };
+  baseImage: { ref: string; bytes: number };
+  vspShareBytes: number;
+}
+
+function engineCall(ground: Ground, method: string, urlPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: ground.state.dockerd.socket, method, path: urlPath }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () =>
+        (res.statusCode ?? 500) < 300
+          ? resolve()
+          : reject(new Error(`${method} ${urlPath}: ${res.statusCode} ${body.slice(0, 200)}`)),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+interface PluginRow {
+  Id: string;
+  Name: string;
+  Enabled: boolean;
+}
+
+async function enabledPlugin(ground: Ground): Promise<PluginRow> {
+  const plugins = (await ground.docker.listPlugins({})) as unknown as PluginRow[];
+  const p = plugins.find((x) => x.Name === "vsp:latest" && x.Enabled);
+  if (!p) throw new Error("plugin vsp is not enabled");
+  return p;
+}
+
+/** The plugin service's current task runs again (Swarm replaces the task that saw the disable). */
+async function pluginTaskRunning(ground: Ground): Promise<void> {
+  await waitFor(
+    "the plugin service's task to run again",
+    async () => {
+      const tasks = (await ground.docker.listTasks({
+        filters: JSON.stringify({ runtime: ["plugin"], "desired-state": ["running"] }),
+      } as never)) as unknown as { Status: { State: string } }[];
+      const plugins = (await ground.docker.listPlugins({})) as unknown as PluginRow[];
+      return (
+        (tasks.length > 0 &&
+          tasks.every((t) => t.Status.State === "running") &&
+          plugins.some((p) => p.Name === "vsp:latest" && p.Enabled)) ||
+        undefined
+      );
+    },
+    60_000,
+    250,
+  );
+}
+
+/**
+ * Cold start: disable the plugin through the engine API (forced: Swarm holds a reference), then
+ * enable it and poll its socket with kv requests until one is answered with a value. The plugin
+ * service's task notices the disable and Swarm replaces it; the bench waits for that before going on.
+ */
+async function coldStart(ground: Ground, expected: string): Promise<ColdStart> {
+  const before = await enabledPlugin(ground);
+  const socket = path.join("/run/docker/plugins", before.Id, "vsp.sock");
+  await engineCall(ground, "POST", "/plugins/vsp:latest/disable?force=1");
+  const client = new PluginClient(socket, 4);
+  const started = performance.now();
+  let enableMs = Number.NaN;
+  const enabling = engineCall(ground, "POST", "/plugins/vsp:latest/enable?timeout=60").then(() => {
+    enableMs = performance.now() - started;
+  });
+  let firstAnswerMs = Number.NaN;
+  try {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try {
+        if ((await client.getSecret(requestFor("kv"), 10_000)) !== expected)
+          throw new Error("the cold plugin answered a wrong value");
+        firstAnswerMs = performance.now() - started;
+        break;
+      } catch (err) {
+        if (/wrong value/.test((err as Error).message)) throw err;
+        await sleep(5);
+      }
+    }
+    await enabling;
+  } finally {
+    client.close();
+  }
+  if (Number.isNaN(firstAnswerMs)) throw new Error("the plugin did not answer within 60 s of enable");
+  await pluginTaskRunning(ground);
+  return { enableMs, firstAnswerMs };
+}
+
+function imageSize(ground: Ground, ref: string): Promise<number> {
+  return ground.docker
+    .getImage(ref)
+    .inspect()
+    .then((i) => Number(i.Size));
+}
+
+export async function measureFootprint(
+  ground: Ground,
+  s: Sides,
+  o: { coldStarts: number; loadRequests: number; loadConcurrency: number; log: (m: string) => void },
+): Promise<Footprint> {
+  const coldStarts: ColdStart[] = [];
+  for (let i = 0; i < o.coldStarts; i++) {
+    const c = await coldStart(ground, s.expected);
+    coldStarts.push(c);
+    o.log(
+      `  cold start ${i + 1}: enable ${c.enableMs.toFixed(0)} ms, first answer ${c.firstAnswerMs.toFixed(0)} ms`,
+    );
+  }
+
+  const plugin = await enabledPlugin(ground);
+  const pid = findPluginPid(plugin.Id);
+  if (!pid) throw new Error("the plugin process is not in /proc");
+  await sleep(3000);
+  const idleRssKb = rssKb(pid);
+  const client = new PluginClient(path.join("/run/docker/plugins", plugin.Id, "vsp.sock"));
+  let load: Awaited<ReturnType<typeof runBatch>>;
+  try {
+    load = await runBatch(o.loadRequests, o.loadConcurrency, async () => {
+      if ((await client.getSecret(requestFor("kv"))) !== s.expected) throw new Error("wrong kv value");
+    });
+  } finally {
+    client.close();
+  }
+  await sleep(2000);
+  if (findPluginPid(plugin.Id) !== pid) throw new Error("the plugin process restarted during the load");
+  const afterLoadRssKb = rssKb(pid);
+  const peakRssKb = Number.parseInt(
+    fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+)/m)?.[1] ?? "0",
+    10,
+  );
+  o.log(
+    `  RSS idle ${(idleRssKb / 1024).toFixed(1)} MB, after ${o.loadRequests} kv requests ${(afterLoadRssKb / 1024).toFixed(1)} MB (${load.errors} errors, ${((load.latencies.length / load.wallMs) * 1000).toFixed(0)} req/s)`,
+  );
+
+  const imgs = (await ground.docker.listImages({})) as unknown as { RepoTags?: string[] }[];
+  const pluginImageRef = imgs.flatMap((i) => i.RepoTags ?? []).find((t) => t.includes("/vsp-image:"));
+  if (!pluginImageRef) throw new Error("the plugin image <registry>/vsp-image:<tag> is not on the engine");
+  const bundle = path.join(ROOT, "dist", "plugin-image");
+  const pluginBytes = await imageSize(ground, pluginImageRef);
+  const baseBytes = await imageSize(ground, ground.state.baseImage);
+  return {
+    coldStarts,
+    coldStartMedianMs: midMedian(coldStarts.map((c) => c.firstAnswerMs)),
+    idleRssKb,
+    loadRequests: o.loadRequests,
+    loadConcurrency: o.loadConcurrency,
+    loadErrors: load.errors,
+    loadRps: (load.latencies.length / load.wallMs) * 1000,
+    afterLoadRssKb,
+    peakRssKb,
+    rssGrowth: afterLoadRssKb / idleRssKb - 1,
+    bundleBytes: {
+      plugin: fs.statSync(path.join(bundle, "plugin.cjs")).size,
+      helper: fs.statSync(path.join(bundle, "helper.cjs")).size,
+    },
+    pluginImage: { ref: pluginImageRef, bytes: pluginBytes },
+    baseImage: { ref: ground.state.baseImage, bytes: baseBytes },
+    vspShareBytes: pluginBytes - baseBytes,
+  };
+}
