@@ -12,6 +12,8 @@ export interface OpenBaoState {
   clusterPort: number;
   rootToken: string;
   unsealKey?: string;
+  /** dev mode: OpenBao's raw audit log (JSON lines). */
+  auditLog: string;
   pid: number;
   dir: string;
 }
@@ -47,6 +49,13 @@ async function health(addr: string): Promise<{ initialized: boolean; sealed: boo
 function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
   const log = path.join(state.dir, "openbao.log");
   if (state.mode === "dev") {
+    // OpenBao enables audit devices only from its config: a raw file log lets tests count the
+    // Vault calls per request and find every token minted in a run.
+    const auditConfig = path.join(state.dir, "audit.hcl");
+    fs.writeFileSync(
+      auditConfig,
+      `audit "file" "ground" {\n  options = {\n    file_path = "${state.auditLog}"\n    log_raw = "true"\n  }\n}\n`,
+    );
     return startDaemon(
       bin,
       [
@@ -55,6 +64,7 @@ function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
         `-dev-root-token-id=${state.rootToken}`,
         `-dev-listen-address=127.0.0.1:${state.port}`,
         "-dev-no-store-token",
+        `-config=${auditConfig}`,
       ],
       log,
       { ...process.env, HOME: state.dir },
@@ -88,6 +98,7 @@ export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file
     clusterPort: await freePort(),
     rootToken: mode === "dev" ? `root-${randomBytes(12).toString("hex")}` : "",
     dir,
+    auditLog: path.join(dir, "audit.log"),
   };
   const pid = launch(bin, base);
   const state: OpenBaoState = { ...base, pid };
