@@ -1,5 +1,5 @@
 // Swarm configs: the plugin publishes its recent failures as labels of one config per node.
-import type { Engine } from "./engine.js";
+import { type Engine, ignoreNotFound } from "./engine.js";
 
 export interface ConfigInfo {
   id: string;
@@ -18,10 +18,5 @@ export async function listConfigs(engine: Engine, labelFilters: string[]): Promi
 }
 
 export async function removeConfig(engine: Engine, id: string): Promise<void> {
-  await engine
-    .getConfig(id)
-    .remove()
-    .catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404) throw err;
-    });
+  await ignoreNotFound(engine.getConfig(id).remove());
 }

@@ -23,6 +23,15 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 }
 
+/** Runs a removal; an object that is already gone (404) is fine. */
+export async function ignoreNotFound(remove: Promise<unknown>): Promise<void> {
+  try {
+    await remove;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}
+
 interface DialOptions {
   method: "GET" | "POST" | "DELETE";
   /** Path without query; `query` is appended. */

@@ -1,5 +1,5 @@
 // Swarm secrets vsp manages (the bootstrap token), and the user secrets that use its driver.
-import type { Engine } from "./engine.js";
+import { type Engine, ignoreNotFound } from "./engine.js";
 
 export interface SecretInfo {
   id: string;
@@ -44,10 +44,19 @@ export async function createSecret(
 }
 
 export async function removeSecret(engine: Engine, id: string): Promise<void> {
-  await engine
-    .getSecret(id)
-    .remove()
-    .catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404) throw err;
-    });
+  await ignoreNotFound(engine.getSecret(id).remove());
+}
+
+/** Removes a secret once no task uses it any more (Swarm refuses while one does). */
+export async function removeSecretWhenFree(engine: Engine, id: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await removeSecret(engine, id);
+      return true;
+    } catch {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

@@ -1,5 +1,5 @@
 // Swarm services, including plugin services (hidden from GET /services without a runtime filter).
-import type { Engine } from "./engine.js";
+import { type Engine, ignoreNotFound } from "./engine.js";
 
 export interface ServiceInfo {
   id: string;
@@ -59,12 +59,7 @@ export async function updateService(
 }
 
 export async function removeService(engine: Engine, id: string): Promise<void> {
-  await engine
-    .getService(id)
-    .remove()
-    .catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404) throw err;
-    });
+  await ignoreNotFound(engine.getService(id).remove());
 }
 
 /** Tasks of a service; a plugin service's tasks are hidden unless asked for with the runtime filter. */

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { LABEL_PREFIX } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
-import { removeSecret } from "../docker/secrets.js";
+import { removeSecretWhenFree } from "../docker/secrets.js";
 import { createService, removeService, serviceTasks } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
@@ -73,18 +73,6 @@ export async function probeRoundTrip(
     return Date.now() - started;
   } finally {
     if (serviceId) await removeService(engine, serviceId);
-    // The secret stays in use until the task is gone.
-    await until(
-      20_000,
-      async () => {
-        try {
-          await removeSecret(engine, secret.id);
-          return true;
-        } catch {
-          return undefined;
-        }
-      },
-      () => new Error("probe secret still in use"),
-    ).catch(() => undefined);
+    await removeSecretWhenFree(engine, secret.id, 20_000);
   }
 }

@@ -2,13 +2,13 @@
 import { OBJECT_LABELS, policyName, tokenRoleName } from "../../common/contract.js";
 import { listConfigs, removeConfig } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
-import { listSecrets, removeSecret } from "../docker/secrets.js";
+import { listSecrets, removeSecret, removeSecretWhenFree } from "../docker/secrets.js";
 import { findService, removeService } from "../docker/services.js";
+import { VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { readDeployment } from "./deployment.js";
 import { waitPluginGone } from "./plugin-state.js";
 import type { Reporter } from "./report.js";
-import { until } from "./wait.js";
 
 export interface RemoveResult {
   removed: string[];
@@ -32,19 +32,8 @@ export async function removeDeployment(
   if (d.plugin)
     await waitPluginGone(engine, o.name).catch(() => r.warn(`plugin ${o.name} still present on this engine`));
   for (const s of d.bootstrapSecrets) {
-    // A secret stays in use until the helper's tasks are gone.
-    await until(
-      30_000,
-      async () => {
-        try {
-          await removeSecret(engine, s.id);
-          return true;
-        } catch {
-          return undefined;
-        }
-      },
-      () => new Error(`secret ${s.name} still in use`),
-    );
+    if (!(await removeSecretWhenFree(engine, s.id, 30_000)))
+      throw new VspError(`secret ${s.name} is still in use`);
     if (o.purgeVault && vault && s.accessor) await vault.revokeAccessor(s.accessor).catch(() => undefined);
     removed.push(`secret ${s.name}`);
   }

@@ -7,7 +7,7 @@ import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
 import { deployArgs, vsp } from "../helpers/cli.js";
 import { pluginSocket, requestStream } from "../helpers/plugin.js";
-import { deployStack, HOST_NETWORK, pluginLog, removeStack, tasksOf } from "../helpers/swarm.js";
+import { deployStack, HOST_NETWORK, pluginLog, removeStack, sleeper, tasksOf } from "../helpers/swarm.js";
 import { bao, kvPut, must, writePolicy } from "../helpers/vault.js";
 
 let ground: Ground;
@@ -162,13 +162,7 @@ describe("vsp bootstrap-token rotate", () => {
       "life",
       `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    networks: [hostnet]
-    deploy: { replicas: 1 }
-    secrets: [db]
-secrets:
+${sleeper(ground, "app", 1, "[db]")}secrets:
   db:
     driver: vsp
     labels: { vsp.path: secret/life/app, vsp.field: password }

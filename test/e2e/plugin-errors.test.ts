@@ -13,6 +13,7 @@ import {
   HOST_NETWORK,
   pluginLog,
   removeStack,
+  sleeper,
   waitTaskError,
 } from "../helpers/swarm.js";
 import { bao, kvPut, writePolicy } from "../helpers/vault.js";
@@ -193,12 +194,7 @@ test("a stack whose secret fails: the task is refused and the plugin log carries
     "errs",
     `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    networks: [hostnet]
-    secrets: [db]
-secrets:
+${sleeper(ground, "app", 1, "[db]")}secrets:
   db:
     driver: vsp
     labels:

@@ -6,7 +6,14 @@ import { after, before, test } from "node:test";
 import { type Ground, useGround } from "../ground/ground.js";
 import { deployArgs, vsp } from "../helpers/cli.js";
 import { decoded, getSecret, pluginSocket } from "../helpers/plugin.js";
-import { deployStack, HOST_NETWORK, readSecretInTasks, removeStack, waitRunning } from "../helpers/swarm.js";
+import {
+  deployStack,
+  HOST_NETWORK,
+  readSecretInTasks,
+  removeStack,
+  sleeper,
+  waitRunning,
+} from "../helpers/swarm.js";
 import { bao, kvPut, lookupToken, writePolicy } from "../helpers/vault.js";
 
 const P = "dk.almbrand.docker.plugin.secretprovider.vault.";
@@ -37,14 +44,7 @@ test("a stack with the proof of concept's labels works unchanged; policy = servi
     "pocstack",
     `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    networks: [hostnet]
-    deploy:
-      replicas: 2
-    secrets: [vault_token, plain, as_json, field, wrapped, app_default]
-secrets:
+${sleeper(ground, "app", 2, "[vault_token, plain, as_json, field, wrapped, app_default]")}secrets:
 ${s("vault_token", { type: "vault_token", wrap: "true" })}${s("plain", { path: "secret/data/poc/app" })}${s("as_json", { path: "secret/data/poc/app", json: "true" })}${s("field", { path: "secret/data/poc/app", field: "password" })}${s("wrapped", { path: "secret/data/poc/app", wrap: "true" })}${s("app_default", { field: "value" })}
 ${HOST_NETWORK}`,
   );

@@ -16,7 +16,7 @@ import {
   removeStack,
   waitRunning,
 } from "../helpers/swarm.js";
-import { kvPut, must, writePolicy } from "../helpers/vault.js";
+import { kvPut, writePolicy } from "../helpers/vault.js";
 
 let ground: Ground;
 let auditFrom = 0;

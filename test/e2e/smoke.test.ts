@@ -5,7 +5,14 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type Ground, useGround } from "../ground/ground.js";
 import { ensureDeployed } from "../helpers/cli.js";
-import { deployStack, HOST_NETWORK, readSecretInTasks, removeStack, waitRunning } from "../helpers/swarm.js";
+import {
+  deployStack,
+  HOST_NETWORK,
+  readSecretInTasks,
+  removeStack,
+  sleeper,
+  waitRunning,
+} from "../helpers/swarm.js";
 import { kvPut, writePolicy } from "../helpers/vault.js";
 
 let ground: Ground;
@@ -41,16 +48,7 @@ test("a stack's driver: vsp secret carries the value written to OpenBao in this 
     stack,
     `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    networks: [hostnet]
-    deploy:
-      replicas: 2
-    secrets:
-      - source: db
-        target: db_password
-secrets:
+${sleeper(ground, "app", 2, "[{ source: db, target: db_password }]")}secrets:
   db:
     driver: vsp
     labels:

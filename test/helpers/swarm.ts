@@ -141,3 +141,15 @@ export function pluginLog(ground: Ground): Record<string, unknown>[] {
 }
 
 export const HOST_NETWORK = `networks:\n  hostnet:\n    external: true\n    name: host\n`;
+
+/** A compose service that only sleeps, on the host network, with the local image. */
+export function sleeper(ground: Ground, name: string, replicas: number, secrets: string): string {
+  return `  ${name}:
+    image: ${ground.state.baseImage}
+    command: ["/bin/sleep", "100000"]
+    stop_grace_period: 1s
+    networks: [hostnet]
+    deploy: { replicas: ${replicas} }
+    secrets: ${secrets}
+`;
+}
