@@ -7,7 +7,11 @@ export const LEGACY_LABEL_PREFIX = "dk.almbrand.docker.plugin.secretprovider.vau
 
 export const PLUGIN_INTERFACE = "docker.secretprovider/1.0";
 export const PLUGIN_SOCKET = "vsp.sock";
-export const PLUGIN_ENTRYPOINT = ["/usr/local/bin/node", "/vsp/plugin.cjs"];
+/**
+ * A small young generation keeps the plugin's resident memory flat under load (Node's default
+ * lets it grow by ~50 MB before the first scavenges settle); the cost is more, shorter scavenges.
+ */
+export const PLUGIN_ENTRYPOINT = ["/usr/local/bin/node", "--max-semi-space-size=2", "/vsp/plugin.cjs"];
 export const HELPER_COMMAND = ["/usr/local/bin/node", "/vsp/helper.cjs"];
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 export const DEFAULT_NAME = "vsp";
