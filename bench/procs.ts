@@ -31,6 +31,7 @@ function statusField(pid: number, field: string): string | undefined {
 
 /** The node process running /vsp/plugin.cjs for this plugin id (its cgroup or its shim names the id). */
 export function findPluginPid(pluginId: string): number | undefined {
+  if (!/^[0-9a-f]{64}$/.test(pluginId)) throw new Error(`not a plugin id: ${pluginId.slice(0, 80)}`);
   for (const pid of pids()) {
     if (!cmdline(pid).includes("/vsp/plugin.cjs")) continue;
     let cgroup = "";
