@@ -131,7 +131,7 @@ const envDefaults: Record<keyof typeof PLUGIN_ENV, [string, string]> = {
   vaultTimeoutMs: ["5000", "timeout of one Vault call in ms"],
   vaultRetries: ["2", "retries of a Vault call on network errors"],
   repeatTtlMs: ["60000", "how long a repeated request gets the value already issued"],
-  logLevel: ["info", "info or debug"],
+  logLevel: ["info", "info: a log line per request; warn: failures only"],
 };
 
 /** config.json of the managed plugin. The docker.sock source is a host path: a build option. */

@@ -12,6 +12,8 @@ export interface HandlerOptions {
   repeatTtlMs: number;
   maxRemembered?: number;
   onFailure?: (service: string, message: string) => void;
+  /** false: only failures get a log line (VSP_LOG_LEVEL=warn). */
+  logSuccess?: boolean;
 }
 
 export function createGetSecretHandler(
@@ -20,6 +22,7 @@ export function createGetSecretHandler(
   opts: HandlerOptions,
 ) {
   const repeats = new RepeatCache<Issued>(opts.repeatTtlMs, opts.maxRemembered ?? 10_000);
+  setInterval(() => repeats.sweep(), 5_000).unref();
 
   return async (req: GetSecretRequest): Promise<{ status: number; body: GetSecretResponse }> => {
     const started = performance.now();
@@ -39,7 +42,9 @@ export function createGetSecretHandler(
               v.validSeconds === undefined ? undefined : v.validSeconds * 1000,
             )
           : { value: await run(), repeat: false };
-      log({ ...base, outcome: repeat ? "repeat" : "ok", ms: round(started), accessor: value.accessor });
+      if (opts.logSuccess !== false) {
+        log({ ...base, outcome: repeat ? "repeat" : "ok", ms: round(started), accessor: value.accessor });
+      }
       return { status: 200, body: encodeValue(value.value) };
     } catch (err) {
       const reason = err instanceof ProviderError ? err.message : "internal error (see the plugin log)";

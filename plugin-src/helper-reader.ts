@@ -1,4 +1,5 @@
 // Reads the bootstrap token from the helper container on this node, through the Docker socket.
+import fs from "node:fs";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { BOOTSTRAP_SECRET_TARGET, OBJECT_LABELS } from "../common/contract.js";
@@ -11,10 +12,28 @@ export interface BootstrapSource {
 export class HelperReader implements BootstrapSource {
   private nodeId: string | undefined;
 
+  /**
+   * `onSocketLost` runs when the Docker socket that was mounted at start is gone: a plugin that
+   * the engine disabled and enabled again can come back without its mounts.
+   */
   constructor(
     private readonly name: string,
     private readonly docker: Docker,
-  ) {}
+    private readonly socketPath: string,
+    private readonly onSocketLost: () => void = () => undefined,
+  ) {
+    this.socketAtStart = fs.existsSync(socketPath);
+  }
+  private readonly socketAtStart: boolean;
+
+  /** Checks now and then, so a lost mount is repaired before a rotation needs the helper. */
+  watchSocket(intervalMs = 5000): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      if (this.socketAtStart && !fs.existsSync(this.socketPath)) this.onSocketLost();
+    }, intervalMs);
+    timer.unref();
+    return timer;
+  }
 
   async localNodeId(): Promise<string> {
     if (this.nodeId) return this.nodeId;
@@ -46,6 +65,13 @@ export class HelperReader implements BootstrapSource {
       });
     } catch (err) {
       if (err instanceof ProviderError) throw err;
+      if (
+        (err as { code?: string }).code === "ENOENT" &&
+        this.socketAtStart &&
+        !fs.existsSync(this.socketPath)
+      ) {
+        this.onSocketLost();
+      }
       throw new ProviderError(
         `cannot reach the Docker socket to find the helper (${(err as Error).message.slice(0, 120)})`,
         "bootstrap",

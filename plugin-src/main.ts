@@ -22,7 +22,15 @@ async function main(): Promise<void> {
     retries: settings.vaultRetries,
   });
   const docker = new Docker({ socketPath: settings.dockerSocket, timeout: 10_000 });
-  const helper = new HelperReader(settings.name, docker);
+  const helper = new HelperReader(settings.name, docker, settings.dockerSocket, () => {
+    // Exiting makes the engine start the plugin again, with its mounts in place.
+    log({
+      level: "fatal",
+      msg: "the Docker socket is gone from the plugin; exiting so the engine restarts it",
+    });
+    setImmediate(() => process.exit(1));
+  });
+  const socketWatch = helper.watchSocket();
   const tokens = new TokenKeeper(vault, helper, log);
   const failures = new FailureBoard(docker, settings.name, () => helper.localNodeId(), log);
   const provider = new SecretProvider(vault, tokens, {
@@ -33,6 +41,7 @@ async function main(): Promise<void> {
   });
   const handler = createGetSecretHandler(provider, log, {
     repeatTtlMs: settings.repeatTtlMs,
+    logSuccess: settings.logLevel === "info",
     onFailure: (service, message) => failures.record(service, message),
   });
   const server = createPluginServer(handler, (reason) =>
@@ -51,6 +60,7 @@ async function main(): Promise<void> {
     .catch((err: Error) => log({ level: "warn", msg: "bootstrap token not loaded yet", error: err.message }));
 
   const stop = () => {
+    clearInterval(socketWatch);
     tokens.stop();
     failures.stop();
     server.close();

@@ -163,7 +163,7 @@ export class SecretProvider {
       text = auth.client_token;
     }
     return {
-      value: Buffer.from(text),
+      value: ownBuffer(text),
       type: "token",
       accessor: auth.accessor,
       validSeconds: auth.lease_duration,
@@ -174,7 +174,7 @@ export class SecretProvider {
     const info = res.wrap_info as { token?: string; ttl?: number } | undefined;
     if (!info?.token) throw new ProviderError("Vault did not wrap the response (no wrap_info)", "vault");
     const text = spec.format === "json" ? JSON.stringify(info) : info.token;
-    return { value: Buffer.from(text), type, accessor, validSeconds: info.ttl };
+    return { value: ownBuffer(text), type, accessor, validSeconds: info.ttl };
   }
 
   private resolvePath(spec: SecretSpec, req: GetSecretRequest, fallback?: string): string {
@@ -272,7 +272,7 @@ export class SecretProvider {
         return this.wrapped(spec, wrapped, "kv", auth.accessor);
       }
       const text = renderData(spec, data, res, path);
-      return { value: Buffer.from(text), type: "kv", accessor: auth.accessor };
+      return { value: ownBuffer(text), type: "kv", accessor: auth.accessor };
     } catch (err) {
       // Spend what is left of the task token so it does not outlive the request.
       this.vault
@@ -312,12 +312,22 @@ export class SecretProvider {
     const data = (res.data ?? {}) as Record<string, unknown>;
     const text = renderData(spec, data, res, path);
     return {
-      value: Buffer.from(text),
+      value: ownBuffer(text),
       type: spec.type,
       accessor: auth.accessor,
       validSeconds: auth.lease_duration,
     };
   }
+}
+
+/**
+ * The value in a buffer of its own: Buffer.from() takes small strings from a shared 8 KiB pool,
+ * so one remembered value would keep a whole slab (and other requests' bytes) alive.
+ */
+function ownBuffer(text: string): Buffer {
+  const buf = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  buf.write(text);
+  return buf;
 }
 
 function explainRead(err: unknown, path: string, policy: string): unknown {

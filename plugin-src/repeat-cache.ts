@@ -35,8 +35,8 @@ export class RepeatCache<T> {
 
     const promise = produce();
     const entry: Entry<T> = { value: promise, expires: now + this.ttlMs };
-    this.entries.set(key, entry);
     this.evict(now);
+    this.entries.set(key, entry);
     try {
       const value = await promise;
       const bound = validMs(value);
@@ -48,11 +48,19 @@ export class RepeatCache<T> {
     }
   }
 
+  /**
+   * Entries go in roughly in expiry order, so expired ones are dropped from the front; past
+   * the bound the oldest go too. Values are forgotten as soon as they are no longer valid.
+   */
   private evict(now: number): void {
-    if (this.entries.size <= this.maxEntries) return;
     for (const [key, entry] of this.entries) {
-      if (entry.expires <= now || this.entries.size > this.maxEntries) this.entries.delete(key);
-      if (this.entries.size <= this.maxEntries) break;
+      if (entry.expires > now && this.entries.size < this.maxEntries) break;
+      this.entries.delete(key);
     }
+  }
+
+  /** Drops what has expired even when no request comes (call it from a timer). */
+  sweep(): void {
+    this.evict(this.now());
   }
 }

@@ -13,6 +13,8 @@ export interface PluginSettings {
   repeatTtlMs: number;
   socketPath: string;
   dockerSocket: string;
+  /** info: a line per request; warn: failures and warnings only. */
+  logLevel: "info" | "warn";
 }
 
 function int(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
@@ -23,6 +25,12 @@ function int(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number,
     throw new Error(`plugin setting ${key}="${raw}" must be an integer from ${min} to ${max}`);
   }
   return n;
+}
+
+function logLevel(raw: string | undefined): "info" | "warn" {
+  if (raw === undefined || raw === "" || raw === "info" || raw === "debug") return "info";
+  if (raw === "warn" || raw === "error") return "warn";
+  throw new Error(`plugin setting ${PLUGIN_ENV.logLevel}="${raw}" must be info or warn`);
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettings {
@@ -37,6 +45,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettin
     vaultTimeoutMs: int(env, PLUGIN_ENV.vaultTimeoutMs, 5000, 100, 60_000),
     vaultRetries: int(env, PLUGIN_ENV.vaultRetries, 2, 0, 5),
     repeatTtlMs: int(env, PLUGIN_ENV.repeatTtlMs, 60_000, 0, 3_600_000),
+    logLevel: logLevel(env[PLUGIN_ENV.logLevel]),
     socketPath: env.VSP_PLUGIN_SOCKET ?? "/run/docker/plugins/vsp.sock",
     dockerSocket: env.VSP_DOCKER_SOCKET ?? "/var/run/docker.sock",
   };

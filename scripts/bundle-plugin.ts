@@ -23,15 +23,19 @@ for (const [entry, out] of [
     format: "cjs",
     minify: true,
     legalComments: "none",
-    // dockerode's ssh transport is never used by the plugin (it talks to a unix socket): stub it out.
+    // ssh2 (the ssh transport) and gRPC/protobuf (BuildKit sessions) are reached only from
+    // dockerode functions the plugin never calls: stub them out.
     plugins: [
       {
-        name: "no-ssh",
+        name: "stub-unused",
         setup(b) {
-          b.onResolve({ filter: /^(ssh2|cpu-features)$/ }, (args) => ({
-            path: args.path,
-            namespace: "stub",
-          }));
+          b.onResolve(
+            { filter: /^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)(\/.*)?$/ },
+            (args) => ({
+              path: args.path,
+              namespace: "stub",
+            }),
+          );
           b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "module.exports = {};" }));
         },
       },
