@@ -24,13 +24,22 @@ export async function baoApi(
   apiPath: string,
   token?: string,
   body?: unknown,
+  timeoutMs = 30_000,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${addr}/v1/${apiPath}`, {
-    method,
-    headers: { ...(token ? { "X-Vault-Token": token } : {}), "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${addr}/v1/${apiPath}`, {
+      method,
+      headers: { ...(token ? { "X-Vault-Token": token } : {}), "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    // A DOMException (timeout) does not survive the test runner's serialisation: make it an Error.
+    throw new Error(
+      `OpenBao ${method} ${apiPath} at ${addr}: ${(err as Error).name}: ${(err as Error).message}`,
+    );
+  }
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }

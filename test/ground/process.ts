@@ -6,7 +6,20 @@ import { promisify } from "node:util";
 
 export const execFileP = promisify(execFile);
 
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+/** A free loopback port, never the same one twice in this process (callers bind it later). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
