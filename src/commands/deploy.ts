@@ -36,7 +36,7 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
       dockerSocket: flags.dockerSocket || DEFAULT_DOCKER_SOCKET,
       pluginVaultAddr: flags.pluginVaultAddr,
       engineAddress: ctx.engineAddress,
-      vaultObjects: { taskMaxTtl: flags.taskMaxTtl, bootstrapPeriod: "24h" },
+      vaultObjects: { taskMaxTtl: flags.taskMaxTtl },
     },
     ctx.out,
   );

@@ -1,21 +1,20 @@
 // vsp deploy: preflight, build/push, Vault objects, bootstrap secret, helper, plugin service,
 // then a probe through Swarm. Idempotent: unchanged inputs change nothing.
 import fs from "node:fs";
-import { DEFAULT_DOCKER_SOCKET, OBJECT_LABELS } from "../../common/contract.js";
+import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
 import { pluginPrivileges } from "../docker/plugins.js";
-import { createSecret } from "../docker/secrets.js";
 import { createService, removeService, updateService } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { buildPlugin, contentTag, refs } from "./build.js";
-import { type BootstrapSecret, managedLabels, nextBootstrapName, readDeployment } from "./deployment.js";
+import { issueBootstrapSecret, readDeployment } from "./deployment.js";
 import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-state.js";
 import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./preflight.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
 import { helperSpec, pluginServiceSpec, sameHash } from "./specs.js";
-import { ensureVaultObjects, mintBootstrapToken, type VaultObjectOptions } from "./vault-objects.js";
+import { ensureVaultObjects, type VaultObjectOptions } from "./vault-objects.js";
 
 export interface DeployOptions {
   name: string;
@@ -86,16 +85,9 @@ export async function deploy(
     for (const s of deployment.bootstrapSecrets) {
       if (s.accessor && (await vault.lookupAccessor(s.accessor))) return s;
     }
-    const minted = await mintBootstrapToken(vault, vaultOpts);
-    const next = nextBootstrapName(deployment);
-    const id = await createSecret(engine, next.name, minted.token, {
-      ...managedLabels(o.name, "bootstrap-token"),
-      [OBJECT_LABELS.accessor]: minted.accessor,
-      [OBJECT_LABELS.version]: String(next.version),
-      [OBJECT_LABELS.createdAt]: new Date().toISOString(),
-    });
-    changed.push(`bootstrap token ${minted.accessor} in secret ${next.name}`);
-    return { id, name: next.name, accessor: minted.accessor, version: next.version } as BootstrapSecret;
+    const issued = await issueBootstrapSecret(engine, vault, deployment);
+    changed.push(`bootstrap token ${issued.accessor} in secret ${issued.name}`);
+    return issued;
   });
 
   const helper = helperSpec(o.name, imageRef, secret);

@@ -6,8 +6,10 @@ import {
   pluginServiceName,
 } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
-import { listSecrets, type SecretInfo } from "../docker/secrets.js";
+import { createSecret, listSecrets, type SecretInfo } from "../docker/secrets.js";
 import { findService, type ServiceInfo } from "../docker/services.js";
+import type { VaultClient } from "../vault/client.js";
+import { mintBootstrapToken } from "./vault-objects.js";
 
 export const DEPLOY_LABELS = {
   vaultAddr: "com.vsp.vault-addr",
@@ -62,4 +64,34 @@ export function mountedBootstrapSecret(d: Deployment): BootstrapSecret | undefin
 export function nextBootstrapName(d: Deployment): { name: string; version: number } {
   const version = (d.bootstrapSecrets[0]?.version ?? 0) + 1;
   return { name: bootstrapSecretName(d.name, version), version };
+}
+
+/** Mints a bootstrap token and stores it as the next versioned secret, labelled with its accessor. */
+export async function issueBootstrapSecret(
+  engine: Engine,
+  vault: VaultClient,
+  d: Deployment,
+): Promise<BootstrapSecret> {
+  const minted = await mintBootstrapToken(vault, d.name);
+  const next = nextBootstrapName(d);
+  const labels = {
+    ...managedLabels(d.name, "bootstrap-token"),
+    [OBJECT_LABELS.accessor]: minted.accessor,
+    [OBJECT_LABELS.version]: String(next.version),
+    [OBJECT_LABELS.createdAt]: new Date().toISOString(),
+  };
+  try {
+    const id = await createSecret(engine, next.name, minted.token, labels);
+    return {
+      id,
+      name: next.name,
+      labels,
+      createdAt: labels[OBJECT_LABELS.createdAt]!,
+      version: next.version,
+      accessor: minted.accessor,
+    };
+  } catch (err) {
+    await vault.revokeAccessor(minted.accessor).catch(() => undefined);
+    throw err;
+  }
 }

@@ -1,23 +1,21 @@
 // vsp bootstrap-token rotate: new token → new versioned secret → helper swapped (start-first) →
 // old token revoked after the grace period → probe. A failure before the revocation rolls back.
-import { OBJECT_LABELS } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
-import { createSecret, removeSecret } from "../docker/secrets.js";
+import { removeSecret } from "../docker/secrets.js";
 import { updateService } from "../docker/services.js";
 import { describe, VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import {
+  type BootstrapSecret,
   DEPLOY_LABELS,
-  managedLabels,
+  issueBootstrapSecret,
   mountedBootstrapSecret,
-  nextBootstrapName,
   readDeployment,
 } from "./deployment.js";
 import { waitHelperRunning } from "./plugin-state.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
 import { helperSpec } from "./specs.js";
-import { mintBootstrapToken } from "./vault-objects.js";
 
 export interface RotateOptions {
   name: string;
@@ -63,33 +61,23 @@ export async function rotate(
     removedSecrets.push(s.name);
   }
 
-  const minted = await inStep(r, "minting a new bootstrap token", () =>
-    mintBootstrapToken(vault, { name: o.name, policyPrefix: "", taskMaxTtl: "", bootstrapPeriod: "24h" }),
+  const issued = await inStep(r, "minting a new bootstrap token into a new secret", () =>
+    issueBootstrapSecret(engine, vault, d),
   );
-  const next = nextBootstrapName(d);
-  let secretId: string | undefined;
   try {
-    secretId = await inStep(r, `storing it as secret ${next.name}`, () =>
-      createSecret(engine, next.name, minted.token, {
-        ...managedLabels(o.name, "bootstrap-token"),
-        [OBJECT_LABELS.accessor]: minted.accessor,
-        [OBJECT_LABELS.version]: String(next.version),
-        [OBJECT_LABELS.createdAt]: new Date().toISOString(),
-      }),
-    );
     if (o.crashAfter === "secret") process.kill(process.pid, "SIGKILL");
     if (o.failAfter === "secret") throw new VspError("simulated failure after creating the secret");
-    const spec = helperSpec(o.name, imageRef, { id: secretId, name: next.name });
+    const spec = helperSpec(o.name, imageRef, issued);
     (spec.Labels as Record<string, string>)[DEPLOY_LABELS.rotatedAt] = new Date().toISOString();
     await inStep(r, "swapping the secret on the helper", async () => {
       const fresh = await readDeployment(engine, o.name);
       await updateService(engine, fresh.helper!, spec);
-      await waitHelperRunning(engine, o.name, secretId!);
+      await waitHelperRunning(engine, o.name, issued.id);
     });
     if (o.crashAfter === "helper") process.kill(process.pid, "SIGKILL");
     if (o.failAfter === "helper") throw new VspError("simulated failure after swapping the helper");
   } catch (err) {
-    await rollback(engine, vault, o.name, imageRef, current, secretId, minted.accessor, r);
+    await rollback(engine, vault, o.name, imageRef, current, issued, r);
     throw new VspError(
       `rotation failed and was rolled back: ${describe(err)}`,
       "the old token is still in use; fix the cause and run the rotation again",
@@ -112,8 +100,8 @@ export async function rotate(
   }
   return {
     oldAccessor: current?.accessor,
-    newAccessor: minted.accessor,
-    secret: next.name,
+    newAccessor: issued.accessor,
+    secret: issued.name,
     removedSecrets,
     probeMs,
   };
@@ -125,8 +113,7 @@ async function rollback(
   name: string,
   imageRef: string,
   previous: { id: string; name: string } | undefined,
-  newSecretId: string | undefined,
-  newAccessor: string,
+  issued: BootstrapSecret,
   r: Reporter,
 ): Promise<void> {
   r.warn("rolling back to the previous bootstrap token");
@@ -137,6 +124,6 @@ async function rollback(
       await waitHelperRunning(engine, name, previous.id).catch(() => undefined);
     }
   }
-  if (newSecretId) await removeSecret(engine, newSecretId).catch(() => undefined);
-  await vault.revokeAccessor(newAccessor).catch(() => undefined);
+  await removeSecret(engine, issued.id).catch(() => undefined);
+  await vault.revokeAccessor(issued.accessor).catch(() => undefined);
 }

@@ -6,7 +6,6 @@ export interface VaultObjectOptions {
   name: string;
   policyPrefix: string;
   taskMaxTtl: string;
-  bootstrapPeriod: string;
 }
 
 export function pluginPolicyText(name: string): string {
@@ -75,16 +74,19 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
   return changed;
 }
 
+export const BOOTSTRAP_PERIOD = "24h";
+
+/** A periodic orphan token with the plugin's policy only (the plugin renews it). */
 export async function mintBootstrapToken(
   vault: VaultClient,
-  o: VaultObjectOptions,
+  name: string,
 ): Promise<{ token: string; accessor: string }> {
   return vault.createOrphanToken({
-    policies: [policyName(o.name)],
+    policies: [policyName(name)],
     no_default_policy: true,
-    period: o.bootstrapPeriod,
+    period: BOOTSTRAP_PERIOD,
     renewable: true,
-    display_name: `${o.name}-bootstrap`,
-    meta: { "vsp-name": o.name, purpose: "vsp plugin bootstrap" },
+    display_name: `${name}-bootstrap`,
+    meta: { "vsp-name": name, purpose: "vsp plugin bootstrap" },
   });
 }
