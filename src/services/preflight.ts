@@ -84,8 +84,15 @@ export async function checkVault(vault: VaultClient): Promise<void> {
   try {
     health = await vault.health();
   } catch (err) {
+    const text = describe(err);
+    if (/is not trusted/.test(text)) {
+      throw new VspError(
+        `Vault at ${vault.addr} cannot be verified: ${text}`,
+        "set VAULT_CACERT to the CA file that signs Vault's certificate",
+      );
+    }
     throw new VspError(
-      `Vault at ${vault.addr} is unreachable: ${describe(err)}`,
+      `Vault at ${vault.addr} is unreachable: ${text}`,
       "start Vault or fix VAULT_ADDR / --vault-addr",
     );
   }

@@ -127,6 +127,9 @@ export class VaultClient {
       return new VaultApiError(e.response.statusCode, redact(errors.join("; ") || String(e.message)), what);
     }
     const code = e.code ?? "";
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) {
+      return new VaultApiError(0, `the TLS certificate of ${this.addr} is not trusted (${code})`, what);
+    }
     if (code === "ECONNABORTED" || /timeout/i.test(String(e.message))) {
       return new VaultApiError(0, `no answer from ${this.addr} within ${this.settings.timeoutMs} ms`, what);
     }
