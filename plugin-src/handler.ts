@@ -56,7 +56,13 @@ export function createGetSecretHandler(
         kind: err instanceof ProviderError ? err.kind : "internal",
         ms: round(started),
         error: message,
-        ...(err instanceof ProviderError ? {} : { detail: String((err as Error)?.name ?? "Error") }),
+        // An unexpected error is a bug: its class and message (never a value: values are not
+        // part of messages) help find it; the task only gets the generic reason.
+        ...(err instanceof ProviderError
+          ? {}
+          : {
+              detail: `${(err as Error)?.name ?? "Error"}: ${String((err as Error)?.message ?? err).slice(0, 200)}`,
+            }),
       });
       opts.onFailure?.(req.ServiceName ?? "?", message);
       return { status: 500, body: encodeError(message) };
