@@ -3,8 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Ground } from "../test/ground/ground.js";
 import { ROOT } from "../test/helpers/cli.js";
+import { findPluginPid, rssKb } from "../test/helpers/procs.js";
 import { PluginClient } from "./clients.js";
-import { findPluginPid, rssKb } from "./procs.js";
 import { midMedian, runBatch, sleep } from "./stats.js";
 import { requestFor, type Sides } from "./workload.js";
 

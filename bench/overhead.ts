@@ -1,6 +1,6 @@
 // Measurement 1: GetSecret through the plugin's socket versus the same Vault calls made directly,
 // per kind and concurrency, in alternating rounds so machine noise hits both sides.
-import { cpuDelta, cpuSnapshot, type Watched } from "./procs.js";
+import { cpuDelta, cpuSnapshot, type Watched } from "../test/helpers/procs.js";
 import { type BatchResult, type LatencySummary, runBatch, summarize } from "./stats.js";
 import { direct, KINDS, type Kind, type Sides, viaPlugin } from "./workload.js";
 

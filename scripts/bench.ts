@@ -11,7 +11,6 @@ import { countVaultCalls } from "../bench/audit.js";
 import { measureCli } from "../bench/cli-times.js";
 import { measureFootprint } from "../bench/footprint.js";
 import { measureOverhead } from "../bench/overhead.js";
-import { groundProcesses } from "../bench/procs.js";
 import { type BenchResults, render, verdicts } from "../bench/report.js";
 import { measureScaleOut } from "../bench/scale.js";
 import { makeSides, setUpVault } from "../bench/setup.js";
@@ -19,6 +18,7 @@ import type { Sides } from "../bench/workload.js";
 import { type Ground, startGround, stopGround } from "../test/ground/ground.js";
 import { processesMentioning } from "../test/ground/process.js";
 import { ensureDeployed, ROOT } from "../test/helpers/cli.js";
+import { groundProcesses } from "../test/helpers/procs.js";
 import { pluginLog } from "../test/helpers/swarm.js";
 
 const SECTIONS = ["overhead", "audit", "footprint", "scale", "cli"] as const;

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { before, describe, test } from "node:test";
+import { listAllServices } from "../../src/docker/services.js";
 import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
 import { deployArgs, vsp } from "../helpers/cli.js";
@@ -26,15 +27,7 @@ async function accessorValid(accessor: string): Promise<boolean> {
 }
 
 async function services() {
-  const plain = (await ground.docker.listServices({})) as unknown as {
-    ID: string;
-    Version: { Index: number };
-    Spec: { Name: string };
-  }[];
-  const plugin = (await ground.docker.listServices({
-    filters: JSON.stringify({ runtime: ["plugin"] }),
-  } as never)) as unknown as typeof plain;
-  return [...plain, ...plugin].filter((s) => s.Spec.Name.startsWith("vsp-"));
+  return (await listAllServices(ground.docker)).filter((s) => s.name.startsWith("vsp-"));
 }
 
 before(async () => {
@@ -71,18 +64,18 @@ describe("vsp deploy", () => {
     assert.deepEqual(info.policies, ["vsp-plugin"]);
     assert.ok(info.period > 0, "periodic");
     assert.equal(info.orphan, true);
-    assert.deepEqual((await services()).map((s) => s.Spec.Name).sort(), ["vsp-helper", "vsp-plugin"]);
+    assert.deepEqual((await services()).map((s) => s.name).sort(), ["vsp-helper", "vsp-plugin"]);
     assert.ok(!run.stdout.includes("hvs.") && !run.stderr.includes("hvs."), "no token in the output");
   });
 
   test("again with the same inputs: nothing changes and it says so", async () => {
-    const before = (await services()).map((s) => `${s.ID}@${s.Version.Index}`).sort();
+    const before = (await services()).map((s) => `${s.id}@${s.version}`).sort();
     const secretsBefore = (await bootstrapSecrets()).map((s) => s.ID);
     const run = await vsp(ground, [...deployArgs(ground), "--json"]);
     timings.deployRerun = run.ms;
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout).changed, []);
-    assert.deepEqual((await services()).map((s) => `${s.ID}@${s.Version.Index}`).sort(), before);
+    assert.deepEqual((await services()).map((s) => `${s.id}@${s.version}`).sort(), before);
     assert.deepEqual(
       (await bootstrapSecrets()).map((s) => s.ID),
       secretsBefore,
@@ -94,7 +87,7 @@ describe("vsp deploy", () => {
 
 describe("changed settings", () => {
   test("a changed task max TTL changes only the token role", async () => {
-    const before = (await services()).map((s) => `${s.ID}@${s.Version.Index}`).sort();
+    const before = (await services()).map((s) => `${s.id}@${s.version}`).sort();
     const run = await vsp(ground, [...deployArgs(ground, ["--task-max-ttl", "12h"]), "--json"]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout).changed, ["token role vsp-task"]);
@@ -103,7 +96,7 @@ describe("changed settings", () => {
         .token_explicit_max_ttl,
       43200,
     );
-    assert.deepEqual((await services()).map((s) => `${s.ID}@${s.Version.Index}`).sort(), before);
+    assert.deepEqual((await services()).map((s) => `${s.id}@${s.version}`).sort(), before);
     const back = await vsp(ground, [...deployArgs(ground), "--json"]);
     assert.deepEqual(JSON.parse(back.stdout).changed, ["token role vsp-task"]);
   });

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { listAllServices } from "../../src/docker/services.js";
 import { type Ground, useGround } from "../ground/ground.js";
 import { deployArgs, vsp } from "../helpers/cli.js";
 import {
@@ -101,13 +102,7 @@ ${HOST_NETWORK}`,
     "dockerd and plugin log": fs.readFileSync(path.join(ground.state.dockerd.dir, "dockerd.log"), "utf8"),
     "CLI output": outputs.join("\n"),
   };
-  const services = [
-    ...((await docker.listServices({})) as unknown as unknown[]),
-    ...((await docker.listServices({
-      filters: JSON.stringify({ runtime: ["plugin"] }),
-    } as never)) as unknown as unknown[]),
-  ];
-  haystacks["service specs"] = JSON.stringify(services);
+  haystacks["service specs"] = JSON.stringify(await listAllServices(docker));
   haystacks["plugin inspect (settings, env)"] = JSON.stringify(await docker.listPlugins({}));
   const containers = await docker.listContainers({ all: true });
   haystacks["container inspect (env, labels)"] = JSON.stringify(

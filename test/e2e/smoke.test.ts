@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
+import { findService } from "../../src/docker/services.js";
 import { type Ground, useGround } from "../ground/ground.js";
 import { ensureDeployed } from "../helpers/cli.js";
 import {
@@ -31,15 +32,14 @@ test("a stack's driver: vsp secret carries the value written to OpenBao in this 
   await kvPut(ground, "smoke/db", { password });
   await writePolicy(ground, "swarm-smoke_app", 'path "secret/data/smoke/*" { capabilities = ["read"] }');
 
-  const plugins = (await ground.docker.listServices({
-    filters: JSON.stringify({ runtime: ["plugin"] }),
-  } as never)) as unknown as {
-    Spec: { Name: string; TaskTemplate: { PluginSpec: { remote: string } } };
-  }[];
-  const pluginService = plugins.find((s) => s.Spec.Name === "vsp-plugin");
+  const pluginService = await findService(ground.docker, "vsp-plugin");
   assert.ok(pluginService, "the plugin runs as a plugin service");
+  const spec = pluginService.spec as unknown as {
+    TaskTemplate: { Runtime: string; PluginSpec: { remote: string } };
+  };
+  assert.equal(spec.TaskTemplate.Runtime, "plugin");
   assert.ok(
-    pluginService.Spec.TaskTemplate.PluginSpec.remote.startsWith(`${ground.registry}/`),
+    spec.TaskTemplate.PluginSpec.remote.startsWith(`${ground.registry}/`),
     "pulled from the ground's registry",
   );
 

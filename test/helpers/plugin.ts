@@ -1,8 +1,10 @@
 // Direct requests to the plugin as installed in the swarm, on its socket under /run/docker/plugins.
+import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import type { GetSecretResponse } from "../../common/contract.js";
 import type { Ground } from "../ground/ground.js";
+import { findPluginPid, rssKb } from "./procs.js";
 
 export async function pluginSocket(ground: Ground, name = "vsp"): Promise<string> {
   const plugins = (await ground.docker.listPlugins({})) as unknown as {
@@ -118,30 +120,15 @@ export function requestStream(
   };
 }
 
-/** The plugin's process on this host: its pid and resident memory. */
+/** The plugin's process on this host: its pid, resident memory and start time. */
 export async function pluginProcess(
   ground: Ground,
   name = "vsp",
 ): Promise<{ pid: number; rssKb: number; startTicks: string }> {
-  const fs = await import("node:fs");
-  // The plugin runs in its own mount namespace; its environment tells which ground and name it serves.
-  const vaultAddrs = new Set([ground.vaultAddr]);
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (!cmd.includes("/vsp/plugin.cjs")) continue;
-      const env = fs.readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (!env.includes(`VSP_NAME=${name}`)) continue;
-      const addr = env.find((e) => e.startsWith("VAULT_ADDR="))?.slice("VAULT_ADDR=".length);
-      if (!addr || !vaultAddrs.has(addr)) continue;
-      const status = fs.readFileSync(`/proc/${entry}/status`, "utf8");
-      const rssKb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-      const startTicks = fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[19]!;
-      return { pid: Number(entry), rssKb, startTicks };
-    } catch {
-      // exited meanwhile
-    }
-  }
-  throw new Error(`no process of plugin ${name}`);
+  const plugins = (await ground.docker.listPlugins({})) as unknown as { Id: string; Name: string }[];
+  const id = plugins.find((p) => p.Name === `${name}:latest`)?.Id;
+  const pid = id ? findPluginPid(id) : undefined;
+  if (!pid) throw new Error(`no process of plugin ${name}`);
+  const startTicks = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[19]!;
+  return { pid, rssKb: rssKb(pid), startTicks };
 }

@@ -1,7 +1,7 @@
 // The ground's own processes in /proc (never another ground's: matched by plugin id and ground
 // root), their RSS and CPU time.
 import fs from "node:fs";
-import type { Ground } from "../test/ground/ground.js";
+import type { Ground } from "../ground/ground.js";
 
 const CLK_TCK = 100;
 
