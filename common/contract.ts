@@ -29,10 +29,35 @@ export const OBJECT_LABELS = {
   createdAt: "com.vsp.created-at",
 } as const;
 
+/**
+ * Labels of an issuance record: one Swarm config per credential the plugin minted for a
+ * (task, secret). Identifiers only (task, service, accessor, lease): never a value or a token.
+ */
+export const ISSUANCE_LABELS = {
+  task: "com.vsp.task",
+  service: "com.vsp.service",
+  serviceId: "com.vsp.service-id",
+  secret: "com.vsp.secret",
+  secretHash: "com.vsp.secret-hash",
+  type: "com.vsp.type",
+  accessor: "com.vsp.accessor",
+  wrapAccessor: "com.vsp.wrap-accessor",
+  lease: "com.vsp.lease",
+  issuedAt: "com.vsp.issued-at",
+  expiresAt: "com.vsp.expires-at",
+  revoke: "com.vsp.revoke",
+  state: "com.vsp.state",
+  endedAt: "com.vsp.ended-at",
+  reason: "com.vsp.reason",
+} as const;
+
 /** Label of the plugin's status config holding recent failures per service (JSON). */
 export const FAILURES_LABEL = "com.vsp.failures";
 
-export type ObjectRole = "helper" | "plugin" | "bootstrap-token";
+export type ObjectRole = "helper" | "plugin" | "bootstrap-token" | "plugin-status" | "issuance";
+
+/** live: may be in use; revoked: vsp revoked it (or found it gone); failed: vsp would not or could not; kept: vsp.revoke=never. */
+export type IssuanceState = "live" | "revoked" | "failed" | "kept";
 
 export function policyName(name: string): string {
   return `${name}-plugin`;
@@ -87,6 +112,8 @@ export const PLUGIN_ENV = {
   vaultRetries: "VSP_VAULT_RETRIES",
   repeatTtlMs: "VSP_REPEAT_TTL_MS",
   logLevel: "VSP_LOG_LEVEL",
+  requestDeadlineMs: "VSP_REQUEST_DEADLINE_MS",
+  reapIntervalMs: "VSP_REAP_INTERVAL_MS",
 } as const;
 
 export interface PluginConfigOptions {
@@ -132,6 +159,8 @@ const envDefaults: Record<keyof typeof PLUGIN_ENV, [string, string]> = {
   vaultRetries: ["2", "retries of a Vault call on network errors"],
   repeatTtlMs: ["60000", "how long a repeated request gets the value already issued"],
   logLevel: ["info", "info: a log line per request; warn: failures only"],
+  requestDeadlineMs: ["20000", "deadline of one GetSecret request in ms (Swarm gives up after 30 s)"],
+  reapIntervalMs: ["5000", "how often the leader's plugin revokes credentials of ended tasks, in ms"],
 };
 
 /** config.json of the managed plugin. The docker.sock source is a host path: a build option. */

@@ -2,7 +2,7 @@
 export class ProviderError extends Error {
   constructor(
     message: string,
-    readonly kind: "input" | "policy" | "vault" | "bootstrap" | "internal" = "input",
+    readonly kind: "input" | "policy" | "vault" | "bootstrap" | "internal" | "already-issued" = "input",
   ) {
     super(message);
     this.name = "ProviderError";

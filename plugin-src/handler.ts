@@ -2,6 +2,7 @@
 import type { GetSecretRequest, GetSecretResponse } from "../common/contract.js";
 import { LABEL_PREFIX, LEGACY_LABEL_PREFIX } from "../common/contract.js";
 import { encodeError, encodeValue } from "./codec.js";
+import { Deadline } from "./deadline.js";
 import { printable } from "./durations.js";
 import { ProviderError } from "./errors.js";
 import type { LogFn } from "./log.js";
@@ -10,6 +11,8 @@ import { RepeatCache } from "./repeat-cache.js";
 
 export interface HandlerOptions {
   repeatTtlMs: number;
+  /** One deadline per request; past it the task gets an error and what was minted is revoked. */
+  deadlineMs?: number;
   maxRemembered?: number;
   onFailure?: (service: string, message: string) => void;
   /** false: only failures get a log line (VSP_LOG_LEVEL=warn). */
@@ -34,8 +37,12 @@ export function createGetSecretHandler(
       task_id: req.TaskID,
       type: printable(labelsType(req), 20),
     };
+    const deadline = new Deadline(opts.deadlineMs ?? 20_000);
     try {
-      const run = () => provider.getSecret(req);
+      // Reads are aborted at the deadline and the provider revokes what it minted before it
+      // answers; a mint or write still in flight a little later is not waited for: the task gets
+      // its error, and the provider revokes the late credential when it arrives.
+      const run = () => Promise.race([provider.getSecret(req, deadline), rejectAfter(deadline)]);
       const { value, repeat } =
         req.TaskID && opts.repeatTtlMs > 0
           ? await repeats.getOrIssue(`${req.TaskID}\u0000${req.SecretName ?? ""}`, run, (v) =>
@@ -49,6 +56,11 @@ export function createGetSecretHandler(
     } catch (err) {
       const reason = err instanceof ProviderError ? err.message : "internal error (see the plugin log)";
       const message = `vsp: secret "${printable(req.SecretName ?? "?")}" for service "${printable(req.ServiceName ?? "?")}": ${reason}`;
+      if (err instanceof ProviderError && err.kind === "already-issued") {
+        // Expected after a leader change: the task runs with its value; not a failure.
+        if (opts.logSuccess !== false) log({ ...base, outcome: "already-issued", ms: round(started) });
+        return { status: 500, body: encodeError(message) };
+      }
       log({
         ...base,
         level: "error",
@@ -66,8 +78,19 @@ export function createGetSecretHandler(
       });
       opts.onFailure?.(req.ServiceName ?? "?", message);
       return { status: 500, body: encodeError(message) };
+    } finally {
+      deadline.done();
     }
   };
+}
+
+function rejectAfter(deadline: Deadline): Promise<never> {
+  const graceMs = Math.min(2000, deadline.ms / 4);
+  return new Promise((_, reject) => {
+    const fire = () => setTimeout(() => reject(deadline.error()), graceMs).unref();
+    if (deadline.expired) fire();
+    else deadline.signal.addEventListener("abort", fire, { once: true });
+  });
 }
 
 function labelsType(req: GetSecretRequest): string {

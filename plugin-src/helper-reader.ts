@@ -5,6 +5,9 @@ import type Docker from "dockerode";
 import { BOOTSTRAP_SECRET_TARGET, OBJECT_LABELS } from "../common/contract.js";
 import { ProviderError } from "./errors.js";
 
+/** A bootstrap token is about a hundred bytes; anything much larger is not one. */
+const MAX_EXEC_OUTPUT = 64 * 1024;
+
 export interface BootstrapSource {
   readToken(): Promise<string>;
 }
@@ -95,22 +98,40 @@ export class HelperReader implements BootstrapSource {
     return token;
   }
 
-  private async exec(containerId: string, cmd: string[]): Promise<string> {
+  /** `docker exec` with a time limit and a size cap: a stuck or chatty helper cannot stall the plugin. */
+  private async exec(containerId: string, cmd: string[], timeoutMs = 10_000): Promise<string> {
     const container = this.docker.getContainer(containerId);
     const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let size = 0;
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    stdout.on("data", (d: Buffer) => out.push(d));
-    stderr.on("data", (d: Buffer) => err.push(d));
+    const collect = (into: Buffer[]) => (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_EXEC_OUTPUT) stream.destroy(new Error(`more than ${MAX_EXEC_OUTPUT} bytes of output`));
+      else into.push(d);
+    };
+    stdout.on("data", collect(out));
+    stderr.on("data", collect(err));
     this.docker.modem.demuxStream(stream, stdout, stderr);
-    await new Promise<void>((resolve, reject) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", reject);
-    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => stream.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", reject);
+      });
+    } catch (e) {
+      throw new ProviderError(
+        `reading the bootstrap token from helper container ${containerId.slice(0, 12)} failed (${(e as Error).message})`,
+        "bootstrap",
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     const result = await exec.inspect();
     if (result.ExitCode !== 0) {
       throw new ProviderError(

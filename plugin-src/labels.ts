@@ -18,6 +18,8 @@ export interface SecretSpec {
   ttlSeconds?: number;
   numUses?: number;
   periodSeconds?: number;
+  /** task-end (default): revoked when its task ends; never: left to its TTL (vsp.revoke). */
+  revoke: "task-end" | "never";
   data: Record<string, string>;
 }
 
@@ -43,6 +45,7 @@ const SIMPLE_KEYS = new Set([
   "ttl",
   "num-uses",
   "period",
+  "revoke",
 ]);
 /** The proof of concept's `json: true|false`, accepted under its own prefix only. */
 const LEGACY_ONLY_KEYS = new Set(["json"]);
@@ -120,7 +123,7 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
       `label ${LABEL_PREFIX}format: "${printable(rawFormat)}" is not ${FORMATS.join(", ")}`,
     );
   }
-  const spec: SecretSpec = { type, format: rawFormat as SecretFormat, data };
+  const spec: SecretSpec = { type, format: rawFormat as SecretFormat, revoke: "task-end", data };
 
   const path = own.get("path");
   if (path !== undefined) spec.path = path;
@@ -173,6 +176,18 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
       throw new ProviderError(`label ${LABEL_PREFIX}num-uses: "${printable(numUses)}" is not an integer ≥ 0`);
     }
     spec.numUses = Number(numUses);
+  }
+  const revoke = own.get("revoke");
+  if (revoke !== undefined) {
+    if (revoke !== "task-end" && revoke !== "never") {
+      throw new ProviderError(`label ${LABEL_PREFIX}revoke: "${printable(revoke)}" is not task-end or never`);
+    }
+    if (type === "kv") {
+      throw new ProviderError(
+        `label ${LABEL_PREFIX}revoke does not apply to type kv (its task token is spent by the read)`,
+      );
+    }
+    spec.revoke = revoke;
   }
   if (type !== "write" && Object.keys(data).length > 0) {
     throw new ProviderError(`labels ${LABEL_PREFIX}data.* apply only to type write`);

@@ -1,11 +1,16 @@
 // Plugin entry point: wires settings, Vault client, bootstrap, provider and the socket server.
 
 import Docker from "dockerode";
+import { tokenRoleName } from "../common/contract.js";
 import { FailureBoard } from "./failure-board.js";
 import { createGetSecretHandler } from "./handler.js";
 import { HelperReader } from "./helper-reader.js";
+import { IssuanceLedger } from "./issuance/ledger.js";
+import { Reaper } from "./issuance/reaper.js";
+import { SwarmClusterView, SwarmIssuanceStore } from "./issuance/swarm-store.js";
 import { jsonLogger } from "./log.js";
 import { SecretProvider } from "./provider.js";
+import { VaultRevoker } from "./revoker.js";
 import { createPluginServer, listenUnix } from "./server.js";
 import { readSettings } from "./settings.js";
 import { TokenKeeper } from "./token-keeper.js";
@@ -33,14 +38,29 @@ async function main(): Promise<void> {
   const socketWatch = helper.watchSocket();
   const tokens = new TokenKeeper(vault, helper, log);
   const failures = new FailureBoard(docker, settings.name, () => helper.localNodeId(), log);
-  const provider = new SecretProvider(vault, tokens, {
-    name: settings.name,
-    tokenRole: settings.tokenRole,
-    policyPrefix: settings.policyPrefix,
-    kvTokenTtlSeconds: 60,
+  const revoker = new VaultRevoker(vault, tokens);
+  const records = new SwarmIssuanceStore(docker, settings.name);
+  const ledger = new IssuanceLedger(records, log);
+  const reaper = new Reaper(records, new SwarmClusterView(docker, () => helper.localNodeId()), revoker, log, {
+    role: settings.tokenRole || tokenRoleName(settings.name),
+    intervalMs: settings.reapIntervalMs,
   });
+  const provider = new SecretProvider(
+    vault,
+    tokens,
+    revoker,
+    ledger,
+    {
+      name: settings.name,
+      tokenRole: settings.tokenRole,
+      policyPrefix: settings.policyPrefix,
+      kvTokenTtlSeconds: 60,
+    },
+    log,
+  );
   const handler = createGetSecretHandler(provider, log, {
     repeatTtlMs: settings.repeatTtlMs,
+    deadlineMs: settings.requestDeadlineMs,
     logSuccess: settings.logLevel === "info",
     onFailure: (service, message) => failures.record(service, message),
   });
@@ -48,6 +68,7 @@ async function main(): Promise<void> {
     log({ level: "error", msg: "GetSecret", outcome: "bad-request", error: reason }),
   );
   await listenUnix(server, settings.socketPath);
+  reaper.start();
   log({
     msg: "vsp plugin listening",
     socket: settings.socketPath,
@@ -63,6 +84,8 @@ async function main(): Promise<void> {
     clearInterval(socketWatch);
     tokens.stop();
     failures.stop();
+    reaper.stop();
+    ledger.stop();
     server.close();
     vault.close();
     process.exit(0);

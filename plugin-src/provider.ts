@@ -2,11 +2,13 @@
 // It knows nothing of HTTP; every call for a request is made with a task token.
 import type { GetSecretRequest } from "../common/contract.js";
 import { MAX_VALUE_BYTES, policyName, tokenRoleName } from "../common/contract.js";
+import type { Deadline } from "./deadline.js";
 import { printable } from "./durations.js";
 import { ProviderError } from "./errors.js";
 import { pickField, renderData } from "./formats.js";
 import { parseLabels, type SecretSpec } from "./labels.js";
 import { checkPath, placeholderValues, substitute } from "./placeholders.js";
+import type { Revoker } from "./revoker.js";
 import type { TokenKeeper } from "./token-keeper.js";
 import type { VaultHttpClient, VaultResponse } from "./vault-http.js";
 import { VaultHttpError } from "./vault-http.js";
@@ -24,8 +26,36 @@ export interface Issued {
   type: SecretSpec["type"];
   /** Accessor of the task token minted for this request. */
   accessor?: string;
+  /** Accessor of the response-wrapping token, when the value is one. */
+  wrapAccessor?: string;
+  /** Lease of a dynamic secret (it lives and dies with the task token). */
+  lease?: string;
   /** How long the value stays valid, when it is bounded. */
   validSeconds?: number;
+}
+
+/** What the ledger records of a credential that outlives its request (identifiers only). */
+export interface MintedCredential {
+  type: SecretSpec["type"];
+  /** The task token to revoke when the task ends (none for kv: its token is spent by the read). */
+  accessor?: string;
+  wrapAccessor?: string;
+  lease?: string;
+  validSeconds?: number;
+  revoke: SecretSpec["revoke"];
+}
+
+/** One credential per (task, secret): asked before minting, told after. */
+export interface IssuanceGuard {
+  /** Throws when this task already got a credential for this secret. */
+  beforeMint(req: GetSecretRequest): Promise<void>;
+  issued(req: GetSecretRequest, credential: MintedCredential): void;
+}
+
+/** Per request: its deadline and every accessor minted so far (revoked if the request fails). */
+interface RequestContext {
+  deadline: Deadline;
+  minted: string[];
 }
 
 interface Mount {
@@ -44,26 +74,67 @@ export class SecretProvider {
 
   constructor(
     private readonly vault: VaultHttpClient,
-    private readonly tokens: TokenKeeper,
+    private readonly tokens: Pick<TokenKeeper, "withToken">,
+    private readonly revoker: Revoker,
+    private readonly guard: IssuanceGuard,
     private readonly settings: ProviderSettings,
+    private readonly warn: (event: Record<string, unknown>) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async getSecret(req: GetSecretRequest): Promise<Issued> {
+  async getSecret(req: GetSecretRequest, deadline: Deadline): Promise<Issued> {
     if (!req.ServiceName) {
       throw new ProviderError("request names no service: vsp secrets are delivered only to service tasks");
     }
     const spec = parseLabels(req.SecretLabels ?? {});
     const policy = this.servicePolicy(req.ServiceName);
-    const issued = await this.dispatch(spec, req, policy);
-    if (issued.value.length === 0)
-      throw new ProviderError("Vault returned an empty value; Swarm refuses empty secrets");
-    if (issued.value.length > MAX_VALUE_BYTES) {
-      throw new ProviderError(
-        `value is ${issued.value.length} bytes; Swarm accepts at most ${MAX_VALUE_BYTES}`,
-      );
+    // A kv value's token is spent by the read; anything else outlives the request.
+    const outlives = spec.type !== "kv" || spec.wrapSeconds !== undefined;
+    if (outlives) await this.guard.beforeMint(req);
+    const ctx: RequestContext = { deadline, minted: [] };
+    try {
+      const issued = await this.dispatch(spec, req, policy, ctx);
+      if (issued.value.length === 0)
+        throw new ProviderError("Vault returned an empty value; Swarm refuses empty secrets");
+      if (issued.value.length > MAX_VALUE_BYTES) {
+        throw new ProviderError(
+          `value is ${issued.value.length} bytes; Swarm accepts at most ${MAX_VALUE_BYTES}`,
+        );
+      }
+      deadline.check();
+      if (outlives) {
+        this.guard.issued(req, {
+          type: issued.type,
+          accessor: spec.type === "kv" ? undefined : issued.accessor,
+          wrapAccessor: issued.wrapAccessor,
+          lease: issued.lease,
+          validSeconds: issued.validSeconds,
+          revoke: spec.revoke,
+        });
+      }
+      return issued;
+    } catch (err) {
+      await this.revokeMinted(ctx.minted, req);
+      throw err;
     }
-    return issued;
+  }
+
+  /** A request that fails leaves nothing behind: what it minted is revoked before the answer. */
+  private async revokeMinted(accessors: string[], req: GetSecretRequest): Promise<void> {
+    await Promise.all(
+      accessors.map((accessor) =>
+        this.revoker.revoke(accessor).catch((err: Error) =>
+          this.warn({
+            level: "warn",
+            msg: "could not revoke a credential of a failed request; it ends at its TTL",
+            task_id: req.TaskID,
+            secret: req.SecretName,
+            accessor,
+            error: String(err.message).slice(0, 200),
+          }),
+        ),
+      ),
+    );
   }
 
   private servicePolicy(service: string): string {
@@ -83,15 +154,20 @@ export class SecretProvider {
     return policy;
   }
 
-  private dispatch(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+  private dispatch(
+    spec: SecretSpec,
+    req: GetSecretRequest,
+    policy: string,
+    ctx: RequestContext,
+  ): Promise<Issued> {
     switch (spec.type) {
       case "token":
-        return this.token(spec, req, policy);
+        return this.token(spec, req, policy, ctx);
       case "kv":
-        return this.kv(spec, req, policy);
+        return this.kv(spec, req, policy, ctx);
       case "read":
       case "write":
-        return this.logical(spec, req, policy);
+        return this.logical(spec, req, policy, ctx);
     }
   }
 
@@ -99,6 +175,7 @@ export class SecretProvider {
     req: GetSecretRequest,
     policy: string,
     bounds: { ttlSeconds?: number; numUses?: number; periodSeconds?: number },
+    ctx: RequestContext,
     wrapSeconds?: number,
   ): Promise<VaultResponse> {
     const role = this.settings.tokenRole || tokenRoleName(this.settings.name);
@@ -118,8 +195,10 @@ export class SecretProvider {
     if (bounds.ttlSeconds !== undefined) body.ttl = `${bounds.ttlSeconds}s`;
     if (bounds.numUses !== undefined) body.num_uses = bounds.numUses;
     if (bounds.periodSeconds !== undefined) body.period = `${bounds.periodSeconds}s`;
+    let res: VaultResponse;
     try {
-      return await this.tokens.withToken((token) =>
+      // Not aborted by the deadline: Vault could mint the token without our seeing its accessor.
+      res = await this.tokens.withToken((token) =>
         this.vault.call({ method: "POST", path: `auth/token/create/${role}`, token, body, wrapSeconds }),
       );
     } catch (err) {
@@ -131,16 +210,29 @@ export class SecretProvider {
       }
       throw err;
     }
+    const auth = res.auth as { accessor?: string } | null | undefined;
+    const wrap = res.wrap_info as { accessor?: string; wrapped_accessor?: string } | null | undefined;
+    for (const a of [auth?.accessor, wrap?.wrapped_accessor, wrap?.accessor]) if (a) ctx.minted.push(a);
+    ctx.deadline.check();
+    return res;
   }
 
-  private async token(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+  private async token(
+    spec: SecretSpec,
+    req: GetSecretRequest,
+    policy: string,
+    ctx: RequestContext,
+  ): Promise<Issued> {
     const bounds = {
       ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
       numUses: spec.numUses,
       periodSeconds: spec.periodSeconds,
     };
-    const res = await this.mintTaskToken(req, policy, bounds, spec.wrapSeconds);
-    if (spec.wrapSeconds) return this.wrapped(spec, res, "token");
+    const res = await this.mintTaskToken(req, policy, bounds, ctx, spec.wrapSeconds);
+    if (spec.wrapSeconds) {
+      const inner = (res.wrap_info as { wrapped_accessor?: string } | undefined)?.wrapped_accessor;
+      return this.wrapped(spec, res, "token", inner);
+    }
     const auth = res.auth as {
       client_token: string;
       accessor: string;
@@ -171,10 +263,10 @@ export class SecretProvider {
   }
 
   private wrapped(spec: SecretSpec, res: VaultResponse, type: SecretSpec["type"], accessor?: string): Issued {
-    const info = res.wrap_info as { token?: string; ttl?: number } | undefined;
+    const info = res.wrap_info as { token?: string; ttl?: number; accessor?: string } | undefined;
     if (!info?.token) throw new ProviderError("Vault did not wrap the response (no wrap_info)", "vault");
     const text = spec.format === "json" ? JSON.stringify(info) : info.token;
-    return { value: ownBuffer(text), type, accessor, validSeconds: info.ttl };
+    return { value: ownBuffer(text), type, accessor, wrapAccessor: info.accessor, validSeconds: info.ttl };
   }
 
   private resolvePath(spec: SecretSpec, req: GetSecretRequest, fallback?: string): string {
@@ -193,13 +285,14 @@ export class SecretProvider {
     return best;
   }
 
-  private async detectMount(path: string, taskToken: string): Promise<Mount> {
+  private async detectMount(path: string, taskToken: string, signal: AbortSignal): Promise<Mount> {
     let res: VaultResponse;
     try {
       res = await this.vault.call({
         method: "GET",
         path: `sys/internal/ui/mounts/${path}`,
         token: taskToken,
+        signal,
       });
     } catch (err) {
       if (err instanceof VaultHttpError && (err.status === 403 || err.status === 400)) {
@@ -223,91 +316,106 @@ export class SecretProvider {
     return mount;
   }
 
-  private async kv(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+  private async kv(
+    spec: SecretSpec,
+    req: GetSecretRequest,
+    policy: string,
+    ctx: RequestContext,
+  ): Promise<Issued> {
     const path = this.resolvePath(spec, req, `secret/data/${req.SecretName ?? ""}`);
     let mount = this.knownMount(path);
-    // One use per call: detection (only when the mount is not cached), the read, and the
-    // wrap. Vault revokes the token itself once its uses are spent.
-    const uses = (mount ? 1 : 2) + (spec.wrapSeconds ? 1 : 0);
-    const minted = await this.mintTaskToken(req, policy, {
-      ttlSeconds: this.settings.kvTokenTtlSeconds,
-      numUses: uses,
-    });
+    // One use for the read and one for the wrap: Vault revokes the token itself once they are
+    // spent. Mount detection (sys/internal/ui/mounts) is an unauthenticated path: it spends none.
+    const uses = 1 + (spec.wrapSeconds ? 1 : 0);
+    const minted = await this.mintTaskToken(
+      req,
+      policy,
+      { ttlSeconds: this.settings.kvTokenTtlSeconds, numUses: uses },
+      ctx,
+    );
     const auth = minted.auth as { client_token: string; accessor: string };
     const taskToken = auth.client_token;
-    try {
-      mount ??= await this.detectMount(path, taskToken);
-      let readPath = path;
-      if (mount.version === 2) {
-        let rest = path.slice(mount.path.length);
-        if (rest.startsWith("data/")) rest = rest.slice(5);
-        if (rest === "") throw new ProviderError(`vsp.path "${path}" names a mount, not a secret`);
-        readPath = `${mount.path}data/${rest}${spec.version ? `?version=${spec.version}` : ""}`;
-      } else if (spec.version) {
-        throw new ProviderError(`vsp.version given but ${mount.path} is a KV version 1 mount`);
-      }
-      let res: VaultResponse;
-      try {
-        res = await this.vault.call({ method: "GET", path: readPath, token: taskToken });
-      } catch (err) {
-        throw explainRead(err, path, policy);
-      }
-      const outer = (res.data ?? {}) as Record<string, unknown>;
-      const data = (mount.version === 2 ? outer.data : outer) as Record<string, unknown> | null;
-      if (!data) {
-        throw new ProviderError(
-          `no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`,
-        );
-      }
-      if (spec.wrapSeconds) {
-        // Wrap the data (or the one field), as the proof of concept did: unwrapping gives the fields.
-        const payload = spec.field ? { [spec.field]: pickField(data, spec.field, path) } : data;
-        const wrapped = await this.vault.call({
-          method: "POST",
-          path: "sys/wrapping/wrap",
-          token: taskToken,
-          body: payload,
-          wrapSeconds: spec.wrapSeconds,
-        });
-        return this.wrapped(spec, wrapped, "kv", auth.accessor);
-      }
-      const text = renderData(spec, data, res, path);
-      return { value: ownBuffer(text), type: "kv", accessor: auth.accessor };
-    } catch (err) {
-      // Spend what is left of the task token so it does not outlive the request.
-      this.vault
-        .call({ method: "POST", path: "auth/token/revoke-self", token: taskToken })
-        .catch(() => undefined);
-      throw err;
+    const signal = ctx.deadline.signal;
+    mount ??= await this.detectMount(path, taskToken, signal);
+    let readPath = path;
+    if (mount.version === 2) {
+      let rest = path.slice(mount.path.length);
+      if (rest.startsWith("data/")) rest = rest.slice(5);
+      if (rest === "") throw new ProviderError(`vsp.path "${path}" names a mount, not a secret`);
+      readPath = `${mount.path}data/${rest}${spec.version ? `?version=${spec.version}` : ""}`;
+    } else if (spec.version) {
+      throw new ProviderError(`vsp.version given but ${mount.path} is a KV version 1 mount`);
     }
+    let res: VaultResponse;
+    try {
+      res = await this.vault.call({ method: "GET", path: readPath, token: taskToken, signal });
+    } catch (err) {
+      throw explainRead(err, path, policy);
+    }
+    const outer = (res.data ?? {}) as Record<string, unknown>;
+    const data = (mount.version === 2 ? outer.data : outer) as Record<string, unknown> | null;
+    if (!data) {
+      throw new ProviderError(
+        `no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`,
+      );
+    }
+    if (spec.wrapSeconds) {
+      // Wrap the data (or the one field), as the proof of concept did: unwrapping gives the fields.
+      const payload = spec.field ? { [spec.field]: pickField(data, spec.field, path) } : data;
+      const wrapped = await this.vault.call({
+        method: "POST",
+        path: "sys/wrapping/wrap",
+        token: taskToken,
+        body: payload,
+        wrapSeconds: spec.wrapSeconds,
+      });
+      const wrapAccessor = (wrapped.wrap_info as { accessor?: string } | undefined)?.accessor;
+      if (wrapAccessor) ctx.minted.push(wrapAccessor);
+      ctx.deadline.check();
+      return this.wrapped(spec, wrapped, "kv", auth.accessor);
+    }
+    const text = renderData(spec, data, res, path);
+    return { value: ownBuffer(text), type: "kv", accessor: auth.accessor };
   }
 
-  private async logical(spec: SecretSpec, req: GetSecretRequest, policy: string): Promise<Issued> {
+  private async logical(
+    spec: SecretSpec,
+    req: GetSecretRequest,
+    policy: string,
+    ctx: RequestContext,
+  ): Promise<Issued> {
     const path = this.resolvePath(spec, req);
     const values = placeholderValues(req);
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.data)) body[k] = substitute(`vsp.data.${k}`, v, values);
     // Leases of dynamic secrets live as long as the token that created them.
-    const minted = await this.mintTaskToken(req, policy, {
-      ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
-      periodSeconds: spec.periodSeconds,
-    });
+    const minted = await this.mintTaskToken(
+      req,
+      policy,
+      {
+        ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
+        periodSeconds: spec.periodSeconds,
+      },
+      ctx,
+    );
     const auth = minted.auth as { client_token: string; accessor: string; lease_duration: number };
     let res: VaultResponse;
     try {
+      // A read may be cut by the deadline; a write (which may create something) runs to its end.
       res = await this.vault.call({
         method: spec.type === "write" ? "POST" : "GET",
         path,
         token: auth.client_token,
         body: spec.type === "write" ? body : undefined,
         wrapSeconds: spec.wrapSeconds,
+        signal: spec.type === "write" ? undefined : ctx.deadline.signal,
       });
     } catch (err) {
-      this.vault
-        .call({ method: "POST", path: "auth/token/revoke-self", token: auth.client_token })
-        .catch(() => undefined);
       throw explainRead(err, path, policy);
     }
+    const wrapAccessor = (res.wrap_info as { accessor?: string } | undefined)?.accessor;
+    if (wrapAccessor) ctx.minted.push(wrapAccessor);
+    ctx.deadline.check();
     if (spec.wrapSeconds) return this.wrapped(spec, res, spec.type, auth.accessor);
     const data = (res.data ?? {}) as Record<string, unknown>;
     const text = renderData(spec, data, res, path);
@@ -315,6 +423,7 @@ export class SecretProvider {
       value: ownBuffer(text),
       type: spec.type,
       accessor: auth.accessor,
+      lease: typeof res.lease_id === "string" && res.lease_id ? res.lease_id : undefined,
       validSeconds: auth.lease_duration,
     };
   }

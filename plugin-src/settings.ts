@@ -11,6 +11,8 @@ export interface PluginSettings {
   vaultTimeoutMs: number;
   vaultRetries: number;
   repeatTtlMs: number;
+  requestDeadlineMs: number;
+  reapIntervalMs: number;
   socketPath: string;
   dockerSocket: string;
   /** info: a line per request; warn: failures and warnings only. */
@@ -45,6 +47,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettin
     vaultTimeoutMs: int(env, PLUGIN_ENV.vaultTimeoutMs, 5000, 100, 60_000),
     vaultRetries: int(env, PLUGIN_ENV.vaultRetries, 2, 0, 5),
     repeatTtlMs: int(env, PLUGIN_ENV.repeatTtlMs, 60_000, 0, 3_600_000),
+    requestDeadlineMs: int(env, PLUGIN_ENV.requestDeadlineMs, 20_000, 1000, 28_000),
+    reapIntervalMs: int(env, PLUGIN_ENV.reapIntervalMs, 5000, 500, 60_000),
     logLevel: logLevel(env[PLUGIN_ENV.logLevel]),
     socketPath: env.VSP_PLUGIN_SOCKET ?? "/run/docker/plugins/vsp.sock",
     dockerSocket: env.VSP_DOCKER_SOCKET ?? "/var/run/docker.sock",

@@ -18,6 +18,8 @@ export interface VaultCall {
   token?: string;
   body?: unknown;
   wrapSeconds?: number;
+  /** Aborts the call (and its retries); only for calls that create nothing in Vault. */
+  signal?: AbortSignal;
 }
 
 export type VaultResponse = Record<string, unknown>;
@@ -82,7 +84,7 @@ export class VaultHttpClient {
         // other network faults are retried only for reads.
         const retryable =
           code !== undefined && RETRYABLE_CODES.has(code) && (code === "ECONNREFUSED" || c.method === "GET");
-        if (!retryable || attempt >= this.options.retries) throw this.describe(err, c);
+        if (!retryable || attempt >= this.options.retries || c.signal?.aborted) throw this.describe(err, c);
         attempt++;
         await new Promise((r) => setTimeout(r, 150 * attempt));
       }
@@ -91,6 +93,7 @@ export class VaultHttpClient {
 
   private describe(err: unknown, c: VaultCall): Error {
     if (err instanceof ProviderError) return err;
+    if (c.signal?.aborted && c.signal.reason instanceof ProviderError) return c.signal.reason;
     const code = (err as { code?: string }).code ?? "error";
     if (code === "VSP_TIMEOUT") {
       return new ProviderError(
@@ -126,6 +129,7 @@ export class VaultHttpClient {
           path: `/v1/${c.path}`,
           headers,
           agent: this.agent,
+          signal: c.signal,
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -11,11 +11,13 @@ export interface VaultObjectOptions {
 export function pluginPolicyText(name: string): string {
   const role = tokenRoleName(name);
   return [
-    `# Managed by vsp (${name}): the plugin may only mint task tokens on its role and manage itself.`,
+    `# Managed by vsp (${name}): the plugin may only mint task tokens on its role, manage itself, and revoke task tokens.`,
     `path "auth/token/create/${role}" {\n  capabilities = ["create", "update"]\n}`,
     `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
     `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
     `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,
+    "# lookup-accessor: before revoking an ended task's token, check it is one of this role's task tokens.",
+    `path "auth/token/lookup-accessor" {\n  capabilities = ["update"]\n}`,
     "",
   ].join("\n");
 }

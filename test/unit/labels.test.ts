@@ -6,7 +6,7 @@ import { checkPath, substitute } from "../../plugin-src/placeholders.js";
 const LEGACY = "dk.almbrand.docker.plugin.secretprovider.vault.";
 
 test("defaults: kv, plain, no wrap", () => {
-  assert.deepEqual(parseLabels({}), { type: "kv", format: "plain", data: {} });
+  assert.deepEqual(parseLabels({}), { type: "kv", format: "plain", revoke: "task-end", data: {} });
 });
 
 test("labels outside vsp. are not ours (stack namespace label)", () => {
