@@ -34,6 +34,12 @@ function table(r: StatusReport, c: Context["out"]["c"]): string {
     for (const f of r.recentFailures.slice(0, 10))
       lines.push(`  ${f.service}: ${f.count}× last ${f.at}: ${f.last}`);
   }
+  const k = r.credentials;
+  lines.push(
+    `     task credentials  ${k.live} live, ${k.revokedLastHour} revoked in the last hour, ${k.kept} kept to their TTL, ${k.pending.length} pending revocation, ${k.notRevoked.length} not revoked`,
+  );
+  for (const i of [...k.pending, ...k.notRevoked].slice(0, 10))
+    lines.push(`  ${i.service} task ${i.task} secret ${i.secret} accessor ${i.accessor ?? "-"}: ${i.reason}`);
   for (const p of r.problems) lines.push(c.red(`  problem: ${p}`));
   return lines.join("\n");
 }

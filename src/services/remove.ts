@@ -1,5 +1,5 @@
 // vsp remove: what deploy made, and with purgeVault the Vault objects; user secrets stay.
-import { OBJECT_LABELS, policyName, tokenRoleName } from "../../common/contract.js";
+import { ISSUANCE_LABELS, OBJECT_LABELS, policyName, tokenRoleName } from "../../common/contract.js";
 import { listConfigs, removeConfig } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { listSecrets, removeSecret, removeSecretWhenFree } from "../docker/secrets.js";
@@ -13,6 +13,8 @@ import type { Reporter } from "./report.js";
 export interface RemoveResult {
   removed: string[];
   userSecretsLeft: string[];
+  /** Task credentials of running tasks: kept (their records too, so a later deploy revokes them), or revoked with purgeVault. */
+  taskCredentials: { kept: number; revoked: number };
 }
 
 export async function removeDeployment(
@@ -44,6 +46,7 @@ export async function removeDeployment(
     await removeConfig(engine, c.id).catch(() => undefined);
     removed.push(`config ${c.name}`);
   }
+  const taskCredentials = await removeIssuanceRecords(engine, o.purgeVault ? vault : undefined, o.name, r);
   const probes = await listSecrets(engine, [
     `${OBJECT_LABELS.managedBy}=${o.name}`,
     `${OBJECT_LABELS.role}=probe`,
@@ -60,5 +63,48 @@ export async function removeDeployment(
       `${userSecretsLeft.length} secret(s) of user stacks still use driver ${o.name}; their services cannot start new tasks until vsp is deployed again: ${userSecretsLeft.join(", ")}`,
     );
   }
-  return { removed, userSecretsLeft };
+  return { removed, userSecretsLeft, taskCredentials };
+}
+
+/**
+ * Records of ended tasks go. Live ones stay (a later deploy's plugin revokes them when their
+ * tasks end) unless the Vault objects are purged too: then each token that Vault confirms as a
+ * task token of this deployment for that task is revoked (a record is only a Swarm label).
+ */
+async function removeIssuanceRecords(
+  engine: Engine,
+  vault: VaultClient | undefined,
+  name: string,
+  r: Reporter,
+): Promise<RemoveResult["taskCredentials"]> {
+  const result = { kept: 0, revoked: 0 };
+  const records = await listConfigs(engine, [
+    `${OBJECT_LABELS.managedBy}=${name}`,
+    `${OBJECT_LABELS.role}=issuance`,
+  ]);
+  for (const c of records) {
+    const live = c.labels[ISSUANCE_LABELS.state] === "live";
+    const accessor = c.labels[ISSUANCE_LABELS.accessor];
+    if (live && !vault) {
+      result.kept++;
+      continue;
+    }
+    if (live && vault && accessor) {
+      const info = await vault.lookupAccessor(accessor);
+      if (
+        info &&
+        info.role === tokenRoleName(name) &&
+        info.meta?.task_id === c.labels[ISSUANCE_LABELS.task]
+      ) {
+        await vault.revokeAccessor(accessor);
+        result.revoked++;
+      }
+    }
+    await removeConfig(engine, c.id).catch(() => undefined);
+  }
+  if (result.kept > 0)
+    r.warn(
+      `${result.kept} task credential(s) of running tasks stay valid until their TTL; their records are kept so that a later vsp deploy revokes them when the tasks end (vsp remove --purge-vault revokes them now)`,
+    );
+  return result;
 }

@@ -1,5 +1,5 @@
 // vsp status: what runs, what Vault says of the bootstrap token, and what is unhealthy.
-import { FAILURES_LABEL, OBJECT_LABELS } from "../../common/contract.js";
+import { FAILURES_LABEL, ISSUANCE_LABELS, OBJECT_LABELS } from "../../common/contract.js";
 import { listConfigs } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { serviceTasks } from "../docker/services.js";
@@ -29,6 +29,63 @@ export interface StatusReport {
   bootstrapSecrets: number;
   /** Recent GetSecret failures per service, as the plugin published them (Swarm hides them). */
   recentFailures: { service: string; count: number; last: string; at: string }[];
+  /** Task credentials the plugin tracks (from its issuance records; identifiers only). */
+  credentials: CredentialReport;
+}
+
+export interface CredentialIssue {
+  task: string;
+  service: string;
+  secret: string;
+  accessor?: string;
+  reason: string;
+}
+
+export interface CredentialReport {
+  /** Issued to tasks that may still run. */
+  live: number;
+  /** Revoked (or found already gone) in the last hour, after their task ended. */
+  revokedLastHour: number;
+  /** Left to their TTL on purpose (vsp.revoke=never, wrap-only). */
+  kept: number;
+  /** Not revoked: Vault did not confirm the token as this task's (with why). */
+  notRevoked: CredentialIssue[];
+  /** Task ended but Vault could not be reached yet; the leader's plugin keeps trying. */
+  pending: CredentialIssue[];
+}
+
+async function credentials(engine: Engine, name: string): Promise<CredentialReport> {
+  const configs = await listConfigs(engine, [
+    `${OBJECT_LABELS.managedBy}=${name}`,
+    `${OBJECT_LABELS.role}=issuance`,
+  ]);
+  const report: CredentialReport = { live: 0, revokedLastHour: 0, kept: 0, notRevoked: [], pending: [] };
+  const hourAgo = Date.now() - 3_600_000;
+  for (const { labels } of configs) {
+    const issue = (): CredentialIssue => ({
+      task: labels[ISSUANCE_LABELS.task] ?? "?",
+      service: labels[ISSUANCE_LABELS.service] ?? "?",
+      secret: labels[ISSUANCE_LABELS.secret] ?? "?",
+      accessor: labels[ISSUANCE_LABELS.accessor],
+      reason: labels[ISSUANCE_LABELS.reason] ?? "",
+    });
+    switch (labels[ISSUANCE_LABELS.state]) {
+      case "live":
+        if (labels[ISSUANCE_LABELS.reason]) report.pending.push(issue());
+        else report.live++;
+        break;
+      case "revoked":
+        if (Date.parse(labels[ISSUANCE_LABELS.endedAt] ?? "") >= hourAgo) report.revokedLastHour++;
+        break;
+      case "kept":
+        report.kept++;
+        break;
+      case "failed":
+        report.notRevoked.push(issue());
+        break;
+    }
+  }
+  return report;
 }
 
 async function recentFailures(engine: Engine, name: string): Promise<StatusReport["recentFailures"]> {
@@ -84,7 +141,12 @@ export async function status(
     lastRotation: d.helper?.spec.Labels?.[DEPLOY_LABELS.rotatedAt],
     bootstrapSecrets: d.bootstrapSecrets.length,
     recentFailures: await recentFailures(engine, name),
+    credentials: await credentials(engine, name),
   };
+  if (report.credentials.notRevoked.length > 0)
+    problems.push(
+      `${report.credentials.notRevoked.length} task credential(s) were not revoked after their task ended (see credentials)`,
+    );
 
   if (vaultAddr) {
     const vault = new VaultClient({ ...vaultSettings, addr: vaultSettings.addr || vaultAddr });

@@ -53,6 +53,7 @@ export interface TokenLookup {
   display_name?: string;
   orphan?: boolean;
   meta?: Record<string, string> | null;
+  role?: string;
 }
 
 type Raw = Record<string, unknown>;

@@ -28,3 +28,68 @@ export async function kvPut(ground: Ground, path: string, data: Record<string, u
 export async function lookupToken(ground: Ground, token: string) {
   return bao(ground, "POST", "auth/token/lookup", { token });
 }
+
+export interface LiveToken {
+  accessor: string;
+  role?: string;
+  path?: string;
+  meta: Record<string, string>;
+  policies: string[];
+}
+
+/** Every live token in OpenBao that satisfies `keep` (listed by accessor with the root token). */
+export async function liveTokens(
+  ground: Ground,
+  keep: (t: LiveToken) => boolean = () => true,
+): Promise<LiveToken[]> {
+  const res = await must(ground, "LIST", "auth/token/accessors");
+  const accessors = ((res.data as { keys?: string[] } | undefined)?.keys ?? []) as string[];
+  const found: LiveToken[] = [];
+  for (let i = 0; i < accessors.length; i += 32) {
+    const batch = await Promise.all(
+      accessors
+        .slice(i, i + 32)
+        .map((accessor) => bao(ground, "POST", "auth/token/lookup-accessor", { accessor })),
+    );
+    for (const r of batch) {
+      if (r.status !== 200) continue; // expired meanwhile
+      const d = r.json.data as {
+        accessor: string;
+        role?: string;
+        path?: string;
+        meta?: Record<string, string> | null;
+        policies?: string[];
+      };
+      const t = {
+        accessor: d.accessor,
+        role: d.role,
+        path: d.path,
+        meta: d.meta ?? {},
+        policies: d.policies ?? [],
+      };
+      if (keep(t)) found.push(t);
+    }
+  }
+  return found;
+}
+
+/** Task tokens per "task/secret" key, for the tasks of these services. */
+export async function taskTokensByTask(
+  ground: Ground,
+  services: string[],
+): Promise<Map<string, LiveToken[]>> {
+  const by = new Map<string, LiveToken[]>();
+  for (const t of await liveTokens(ground, (t) => services.includes(t.meta.service ?? ""))) {
+    const key = `${t.meta.task_id}/${t.meta.secret}`;
+    by.set(key, [...(by.get(key) ?? []), t]);
+  }
+  return by;
+}
+
+/** Lease IDs under a prefix (e.g. "pki-life/issue/web/"), as OpenBao lists them. */
+export async function leasesUnder(ground: Ground, prefix: string): Promise<string[]> {
+  const res = await bao(ground, "LIST", `sys/leases/lookup/${prefix}`);
+  if (res.status === 404) return [];
+  if (res.status !== 200) throw new Error(`OpenBao LIST sys/leases/lookup/${prefix}: ${res.status}`);
+  return ((res.json.data as { keys?: string[] }).keys ?? []).map((k) => `${prefix}${k}`);
+}
