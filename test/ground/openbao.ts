@@ -1,9 +1,11 @@
 // A real OpenBao server on a free loopback port: dev mode (in memory) or persistent storage with
-// init/unseal, which can be stopped, restarted and sealed by tests.
+// init/unseal, which can be stopped, restarted and sealed by tests. The multi-manager ground runs
+// it on a fixed address inside a network namespace of its own.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { freePort, startDaemon, stopPid, waitFor } from "./process.js";
+import { inNetns, type ListenOptions } from "./registry.js";
 
 export interface OpenBaoState {
   mode: "dev" | "file";
@@ -16,6 +18,10 @@ export interface OpenBaoState {
   auditLog: string;
   pid: number;
   dir: string;
+  /** Listen address (default 127.0.0.1). */
+  host?: string;
+  /** Network namespace it runs in (a name under /run/netns), if any. */
+  netns?: string;
 }
 
 export async function baoApi(
@@ -57,6 +63,11 @@ async function health(addr: string): Promise<{ initialized: boolean; sealed: boo
 
 function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
   const log = path.join(state.dir, "openbao.log");
+  const host = state.host ?? "127.0.0.1";
+  const run = (args: string[]) => {
+    const [cmd, full] = inNetns(state.netns, bin, args);
+    return startDaemon(cmd, full, log, { ...process.env, HOME: state.dir }).child.pid!;
+  };
   if (state.mode === "dev") {
     // OpenBao enables audit devices only from its config: a raw file log lets tests count the
     // Vault calls per request and find every token minted in a run.
@@ -65,19 +76,14 @@ function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
       auditConfig,
       `audit "file" "ground" {\n  options = {\n    file_path = "${state.auditLog}"\n    log_raw = "true"\n  }\n}\n`,
     );
-    return startDaemon(
-      bin,
-      [
-        "server",
-        "-dev",
-        `-dev-root-token-id=${state.rootToken}`,
-        `-dev-listen-address=127.0.0.1:${state.port}`,
-        "-dev-no-store-token",
-        `-config=${auditConfig}`,
-      ],
-      log,
-      { ...process.env, HOME: state.dir },
-    ).child.pid!;
+    return run([
+      "server",
+      "-dev",
+      `-dev-root-token-id=${state.rootToken}`,
+      `-dev-listen-address=${host}:${state.port}`,
+      "-dev-no-store-token",
+      `-config=${auditConfig}`,
+    ]);
   }
   // OpenBao 2 has no "file" storage: a one-node integrated (raft) store persists across restarts.
   const config = path.join(state.dir, "config.hcl");
@@ -87,24 +93,33 @@ function launch(bin: string, state: Omit<OpenBaoState, "pid">): number {
     config,
     [
       `storage "raft" {\n  path = "${data}"\n  node_id = "vsp-test"\n}`,
-      `listener "tcp" {\n  address = "127.0.0.1:${state.port}"\n  cluster_address = "127.0.0.1:${state.clusterPort}"\n  tls_disable = true\n}`,
-      `api_addr = "http://127.0.0.1:${state.port}"`,
-      `cluster_addr = "http://127.0.0.1:${state.clusterPort}"`,
+      `listener "tcp" {\n  address = "${host}:${state.port}"\n  cluster_address = "${host}:${state.clusterPort}"\n  tls_disable = true\n}`,
+      `api_addr = "http://${host}:${state.port}"`,
+      `cluster_addr = "http://${host}:${state.clusterPort}"`,
       "",
     ].join("\n"),
   );
-  return startDaemon(bin, ["server", `-config=${config}`], log, { ...process.env, HOME: state.dir }).child
-    .pid!;
+  return run(["server", `-config=${config}`]);
 }
 
-export async function startOpenBao(bin: string, dir: string, mode: "dev" | "file"): Promise<OpenBaoState> {
+/** `o.port`/`o.clusterPort` with `o.netns`: fixed ports in a namespace of the caller's. */
+export async function startOpenBao(
+  bin: string,
+  dir: string,
+  mode: "dev" | "file",
+  o: ListenOptions & { port?: number; clusterPort?: number } = {},
+): Promise<OpenBaoState> {
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
+  const host = o.host ?? "127.0.0.1";
   const base = {
     mode,
-    addr: `http://127.0.0.1:${port}`,
+    addr: `http://${host}:${port}`,
     port,
-    clusterPort: await freePort(),
+    // dev mode listens for cluster traffic on port + 1 of its own choosing.
+    clusterPort: o.clusterPort ?? (await freePort()),
+    ...(o.host ? { host: o.host } : {}),
+    ...(o.netns ? { netns: o.netns } : {}),
     rootToken: mode === "dev" ? `root-${randomBytes(12).toString("hex")}` : "",
     dir,
     auditLog: path.join(dir, "audit.log"),
