@@ -40,10 +40,12 @@ async function main(): Promise<void> {
   const failures = new FailureBoard(docker, settings.name, () => helper.localNodeId(), log);
   const revoker = new VaultRevoker(vault, tokens);
   const records = new SwarmIssuanceStore(docker, settings.name);
-  const ledger = new IssuanceLedger(records, log);
+  // The index stays trusted a little over two passes (a pass is the interval ± 20 %).
+  const ledger = new IssuanceLedger(records, log, { trustMs: Math.round(settings.reapIntervalMs * 2.5) });
   const reaper = new Reaper(records, new SwarmClusterView(docker, () => helper.localNodeId()), revoker, log, {
     role: settings.tokenRole || tokenRoleName(settings.name),
     intervalMs: settings.reapIntervalMs,
+    onListed: (live, at) => ledger.listed(live, at),
   });
   const provider = new SecretProvider(
     vault,

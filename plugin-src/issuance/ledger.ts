@@ -2,6 +2,13 @@
 // looks for a record of an earlier issuance to that task (made by this plugin or by the plugin
 // of a manager that led before); after it is minted the record is written to Swarm off the
 // answer's path, retried until it lands.
+//
+// The look-up costs no call while the ledger's index is known to be complete: only the leader
+// is asked for secrets, and only while it leads, so a list of the live records taken after
+// this node became leader, plus what it issued since, holds every issuance as long as it has
+// led without a break. The reaper's passes (which check leadership, then list) keep it so;
+// until one has, after start or after this node was seen not leading, each look-up is one
+// inspect of the record's config by its name.
 import type { GetSecretRequest } from "../../common/contract.js";
 import { ProviderError } from "../errors.js";
 import type { LogFn } from "../log.js";
@@ -11,6 +18,8 @@ import type { IssuanceStore } from "./swarm-store.js";
 
 export interface LedgerOptions {
   retryMs?: number;
+  /** How long a listing taken as leader keeps the index trusted (a little over two reaper passes). */
+  trustMs?: number;
   /** Records waiting to be written; past it the oldest is dropped (its credential ends at its TTL). */
   maxPending?: number;
   now?: () => number;
@@ -18,6 +27,10 @@ export interface LedgerOptions {
 
 export class IssuanceLedger implements IssuanceGuard {
   private readonly pending: IssuanceRecord[] = [];
+  /** "task\0secret" of every live record, when trusted. */
+  private index = new Set<string>();
+  private trustedUntil = 0;
+  private readonly trustMs: number;
   private flushing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retryMs: number;
@@ -30,6 +43,7 @@ export class IssuanceLedger implements IssuanceGuard {
     opts: LedgerOptions = {},
   ) {
     this.retryMs = opts.retryMs ?? 2000;
+    this.trustMs = opts.trustMs ?? 12_000;
     this.maxPending = opts.maxPending ?? 10_000;
     this.now = opts.now ?? Date.now;
   }
@@ -48,21 +62,51 @@ export class IssuanceLedger implements IssuanceGuard {
     const secret = req.SecretName ?? "";
     const mine = this.pending.find((r) => r.task === task && r.secret === secret);
     if (mine) throw alreadyIssued(mine);
-    let records: IssuanceRecord[];
+    if (this.now() < this.trustedUntil) {
+      if (this.index.has(key(task, secret))) throw alreadyIssued({ task, issuedAt: "an earlier request" });
+      return;
+    }
+    let earlier: IssuanceRecord | undefined;
     try {
-      records = await this.store.forTask(task);
+      earlier = await this.store.find(task, secret);
     } catch (err) {
       throw new ProviderError(
         `cannot read vsp's issuance records from Swarm (${String((err as Error).message).slice(0, 120)}); refusing to mint a second credential blindly`,
         "internal",
       );
     }
-    const earlier = records.find((r) => r.secret === secret);
     if (earlier) throw alreadyIssued(earlier);
+  }
+
+  /**
+   * The reaper's view after each pass: the live records listed (the pass having found this
+   * node leading before it listed), or undefined when this node does not lead.
+   */
+  listed(live: IssuanceRecord[] | undefined, listStartedAt: number): void {
+    if (!live) {
+      this.trustedUntil = 0;
+      this.index.clear();
+      return;
+    }
+    const index = new Set(live.map((r) => key(r.task, r.secret)));
+    // What this plugin issued after the listing started is in its memory, not (yet) in the list.
+    for (const k of this.issuedSince(listStartedAt)) index.add(k);
+    this.index = index;
+    this.trustedUntil = listStartedAt + this.trustMs;
+  }
+
+  private readonly recent: { at: number; key: string }[] = [];
+
+  private issuedSince(at: number): string[] {
+    while (this.recent.length > 0 && this.recent[0]!.at < at - 60_000) this.recent.shift();
+    return this.recent.filter((r) => r.at >= at).map((r) => r.key);
   }
 
   issued(req: GetSecretRequest, c: MintedCredential): void {
     const issuedAt = new Date(this.now()).toISOString();
+    const k = key(req.TaskID ?? "", req.SecretName ?? "");
+    this.index.add(k);
+    this.recent.push({ at: this.now(), key: k });
     this.pending.push({
       task: req.TaskID ?? "",
       service: req.ServiceName ?? "",
@@ -101,6 +145,18 @@ export class IssuanceLedger implements IssuanceGuard {
         try {
           await this.store.create(next);
         } catch (err) {
+          if ((err as { statusCode?: number }).statusCode === 409) {
+            // Another manager recorded this (task, secret) at the same moment: two credentials.
+            this.log({
+              level: "warn",
+              msg: "a second credential was issued to this task by another manager; it ends at its TTL",
+              task_id: next.task,
+              secret: next.secret,
+              accessor: next.accessor,
+            });
+            this.pending.shift();
+            continue;
+          }
           this.log({
             level: "warn",
             msg: "could not write an issuance record to Swarm; will retry",
@@ -132,9 +188,13 @@ export class IssuanceLedger implements IssuanceGuard {
   }
 }
 
-function alreadyIssued(r: IssuanceRecord): ProviderError {
+function key(task: string, secret: string): string {
+  return `${task}\u0000${secret}`;
+}
+
+function alreadyIssued(r: Pick<IssuanceRecord, "task" | "issuedAt">): ProviderError {
   return new ProviderError(
-    `already issued to task ${r.task} at ${r.issuedAt}; vsp issues one credential per task and secret (a running task keeps the one it started with; a new task gets its own)`,
+    `already issued to task ${r.task} (${r.issuedAt}); vsp issues one credential per task and secret (a running task keeps the one it started with; a new task gets its own)`,
     "already-issued",
   );
 }

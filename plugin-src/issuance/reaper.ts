@@ -16,6 +16,10 @@ export interface ReaperOptions {
   intervalMs: number;
   /** How long records of ended tasks stay, for vsp status ("revoked in the last hour"). */
   keepEndedMs?: number;
+  /** Every how many passes ended records are listed for pruning (they are not needed otherwise). */
+  pruneEvery?: number;
+  /** Told after each pass what it listed (the ledger's index), or undefined when not leading. */
+  onListed?: (live: IssuanceRecord[] | undefined, listStartedAt: number) => void;
   now?: () => number;
 }
 
@@ -33,6 +37,7 @@ export class Reaper {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<SweepResult> | undefined;
+  private passes = 0;
   private readonly now: () => number;
 
   constructor(
@@ -82,6 +87,15 @@ export class Reaper {
   }
 
   private async pass(): Promise<SweepResult> {
+    try {
+      return await this.passOnce();
+    } catch (err) {
+      this.opts.onListed?.(undefined, this.now()); // leadership unknown: the index is not to be trusted
+      throw err;
+    }
+  }
+
+  private async passOnce(): Promise<SweepResult> {
     const result: SweepResult = {
       leader: false,
       live: 0,
@@ -105,8 +119,9 @@ export class Reaper {
       const outcome = await this.end(r, task?.state ?? "removed");
       result[outcome]++;
     }
+    if (this.passes++ % (this.opts.pruneEvery ?? 12) !== 0) return result;
     const cutoff = this.now() - (this.opts.keepEndedMs ?? 3_600_000);
-    for (const r of records) {
+    for (const r of await this.store.all()) {
       if (r.state === "live") continue;
       const ended = Date.parse(r.endedAt ?? "");
       if (Number.isNaN(ended) || ended < cutoff) {

@@ -42,16 +42,13 @@ export function secretHash(secret: string): string {
   return createHash("sha256").update(secret).digest("hex").slice(0, 16);
 }
 
-/** A config name unique per issuance (≤ 64 characters, Swarm's limit). */
-export function recordName(
-  deployment: string,
-  r: Pick<IssuanceRecord, "task" | "secret" | "accessor" | "wrapAccessor" | "issuedAt">,
-): string {
-  const h = createHash("sha256")
-    .update([r.task, r.secret, r.accessor ?? "", r.wrapAccessor ?? "", r.issuedAt].join("\u0000"))
-    .digest("hex")
-    .slice(0, 20);
-  return `${deployment.slice(0, 36)}-issued-${h}`;
+/**
+ * The config name of the record of (task, secret): deterministic, so a look-up is one inspect
+ * by name, and Swarm itself refuses a second record for the same pair (≤ 64 characters).
+ */
+export function recordName(deployment: string, task: string, secret: string): string {
+  const h = createHash("sha256").update(`${task}\u0000${secret}`).digest("hex").slice(0, 24);
+  return `${deployment.slice(0, 32)}-issued-${h}`;
 }
 
 export function recordLabels(deployment: string, r: IssuanceRecord): Record<string, string> {

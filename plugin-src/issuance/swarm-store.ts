@@ -5,8 +5,11 @@ import { ISSUANCE_LABELS, OBJECT_LABELS } from "../../common/contract.js";
 import { type IssuanceRecord, parseRecord, recordLabels, recordName } from "./record.js";
 
 export interface IssuanceStore {
-  /** Records of one task (any state). */
-  forTask(task: string): Promise<IssuanceRecord[]>;
+  /** The record of (task, secret), if any: one inspect by name. */
+  find(task: string, secret: string): Promise<IssuanceRecord | undefined>;
+  /** Records still live (the reaper's and the index's working set). */
+  live(): Promise<IssuanceRecord[]>;
+  /** Every record, ended ones too (for pruning). */
   all(): Promise<IssuanceRecord[]>;
   create(record: IssuanceRecord): Promise<void>;
   /** Rewrites a record's labels (state, reason); fails if it changed since it was read. */
@@ -52,8 +55,22 @@ export class SwarmIssuanceStore implements IssuanceStore {
     return records;
   }
 
-  forTask(task: string): Promise<IssuanceRecord[]> {
-    return this.list([`${ISSUANCE_LABELS.task}=${task}`]);
+  async find(task: string, secret: string): Promise<IssuanceRecord | undefined> {
+    let c: RawConfig;
+    try {
+      c = (await this.docker
+        .getConfig(recordName(this.deployment, task, secret))
+        .inspect()) as unknown as RawConfig;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+    const r = parseRecord(this.deployment, c.Spec.Labels ?? {}, c.ID, c.Version.Index);
+    return r && r.task === task && r.secret === secret ? r : undefined;
+  }
+
+  live(): Promise<IssuanceRecord[]> {
+    return this.list([`${ISSUANCE_LABELS.state}=live`]);
   }
 
   all(): Promise<IssuanceRecord[]> {
@@ -62,7 +79,7 @@ export class SwarmIssuanceStore implements IssuanceStore {
 
   async create(record: IssuanceRecord): Promise<void> {
     await this.docker.createConfig({
-      Name: recordName(this.deployment, record),
+      Name: recordName(this.deployment, record.task, record.secret),
       Labels: recordLabels(this.deployment, record),
       Data: Buffer.from("vsp issuance record (identifiers only, in the labels)").toString("base64"),
     } as never);
@@ -72,7 +89,7 @@ export class SwarmIssuanceStore implements IssuanceStore {
     if (!record.id || record.version === undefined) throw new Error("record was not read from Swarm");
     await this.docker.getConfig(record.id).update({
       version: record.version,
-      Name: recordName(this.deployment, record),
+      Name: recordName(this.deployment, record.task, record.secret),
       Labels: recordLabels(this.deployment, record),
     } as never);
   }

@@ -28,8 +28,13 @@ class FakeStore implements IssuanceStore {
   private records(): IssuanceRecord[] {
     return [...this.configs].flatMap(([id, c]) => parseRecord(DEPLOYMENT, c.labels, id, c.version) ?? []);
   }
-  async forTask(task: string) {
-    return this.records().filter((r) => r.task === task);
+  finds = 0;
+  async find(task: string, secret: string) {
+    this.finds++;
+    return this.records().find((r) => r.task === task && r.secret === secret);
+  }
+  async live() {
+    return this.records().filter((r) => r.state === "live");
   }
   async all() {
     return this.records();
@@ -135,7 +140,9 @@ describe("issuance records", () => {
     assert.equal(parseRecord(DEPLOYMENT, { ...labels, "com.vsp.accessor": "a b/../c" }), undefined);
     assert.equal(parseRecord(DEPLOYMENT, { ...labels, "com.vsp.state": "Infinity" }), undefined);
     assert.equal(parseRecord(DEPLOYMENT, { ...labels, "com.vsp.task": "" }), undefined);
-    assert.ok(recordName("a".repeat(80), r).length <= 64);
+    assert.ok(recordName("a".repeat(80), r.task, r.secret).length <= 64);
+    assert.equal(recordName("vsp", "t1", "s"), recordName("vsp", "t1", "s"));
+    assert.notEqual(recordName("vsp", "t1", "s"), recordName("vsp", "t1", "s2"));
   });
 });
 
@@ -157,6 +164,40 @@ describe("issuance ledger", () => {
     // Another secret of the same task, or another task, is a first issuance.
     await other.beforeMint(request("t1", "app_cert"));
     await other.beforeMint(request("t2"));
+  });
+
+  it("answers from its index, without asking Swarm, only while a listing taken as leader is recent", async () => {
+    const store = new FakeStore();
+    let now = 1_000_000;
+    const ledger = new IssuanceLedger(store, quiet, { trustMs: 10_000, now: () => now });
+    ledger.issued(request("t1"), credential("acc1"));
+    await ledger.flush();
+    const listing = await store.live();
+    // Not yet trusted: each look-up is one inspect by name.
+    await ledger.beforeMint(request("t2"));
+    assert.equal(store.finds, 1);
+    ledger.listed(listing, now);
+    now += 1000;
+    await ledger.beforeMint(request("t3"));
+    assert.equal((await rejection(ledger.beforeMint(request("t1")))).kind, "already-issued");
+    // Issued after the listing started: in the index too.
+    ledger.issued(request("t4"), credential("acc4"));
+    await ledger.flush();
+    assert.equal((await rejection(ledger.beforeMint(request("t4")))).kind, "already-issued");
+    assert.equal(store.finds, 1);
+    // A listing newer than what this ledger issued keeps its own issuances.
+    ledger.listed(listing, now - 500);
+    assert.equal((await rejection(ledger.beforeMint(request("t4")))).kind, "already-issued");
+    assert.equal(store.finds, 1);
+    // Seen not leading (or the pass failed): back to asking Swarm.
+    ledger.listed(undefined, now);
+    assert.equal((await rejection(ledger.beforeMint(request("t1")))).kind, "already-issued");
+    assert.equal(store.finds, 2);
+    // Trust runs out without a fresh listing.
+    ledger.listed(listing, now);
+    now += 10_001;
+    await ledger.beforeMint(request("t5"));
+    assert.equal(store.finds, 3);
   });
 
   it("keeps a record whose write failed and writes it on a later try", async () => {
@@ -183,7 +224,7 @@ describe("issuance ledger", () => {
       (await rejection(ledger.beforeMint({ ...request("x"), ServiceID: "a/b" }))).message,
       /no valid TaskID/,
     );
-    store.forTask = async () => {
+    store.find = async () => {
       throw new Error("connect ENOENT /var/run/docker.sock");
     };
     assert.match(
@@ -205,11 +246,18 @@ async function setUp(accessors: [task: string, accessor: string, extra?: Partial
     cluster.tasks.set(task, { state: "running", desiredState: "running", service: "svc1" });
   }
   await ledger.flush();
-  const reaper = new Reaper(store, cluster, vault, quiet, { role: ROLE, intervalMs: 1000, now: () => now });
+  const reaper = new Reaper(store, cluster, vault, quiet, {
+    role: ROLE,
+    intervalMs: 1000,
+    pruneEvery: 1,
+    now: () => now,
+  });
   return { store, cluster, vault, reaper, advance: (ms: number) => (now += ms) };
 }
 
-const stateOf = async (store: FakeStore, task: string) => (await store.forTask(task)).map((r) => r.state);
+const recordsOf = async (store: FakeStore, task: string) =>
+  (await store.all()).filter((r) => r.task === task);
+const stateOf = async (store: FakeStore, task: string) => (await recordsOf(store, task)).map((r) => r.state);
 
 describe("reaper", () => {
   it("does nothing on a manager that does not lead", async () => {
@@ -254,7 +302,7 @@ describe("reaper", () => {
     const result = await reaper.sweep();
     assert.equal(result.failed, 3);
     assert.deepEqual(vault.revoked, []);
-    const [r] = await store.forTask("t1");
+    const [r] = await recordsOf(store, "t1");
     assert.equal(r!.state, "failed");
     assert.match(r!.reason!, /not a vsp-task token minted for task t1/);
   });
@@ -265,7 +313,7 @@ describe("reaper", () => {
     cluster.tasks.get("t1")!.state = "rejected";
     assert.equal((await reaper.sweep()).revoked, 1);
     assert.deepEqual(vault.revoked, []);
-    assert.match((await store.forTask("t1"))[0]!.reason!, /already expired or revoked/);
+    assert.match((await recordsOf(store, "t1"))[0]!.reason!, /already expired or revoked/);
   });
 
   it("keeps a record live with the reason while Vault is down, and revokes once it is back", async () => {
@@ -273,7 +321,7 @@ describe("reaper", () => {
     cluster.tasks.get("t1")!.state = "shutdown";
     vault.down = true;
     assert.equal((await reaper.sweep()).pending, 1);
-    const [r] = await store.forTask("t1");
+    const [r] = await recordsOf(store, "t1");
     assert.equal(r!.state, "live");
     assert.match(r!.reason!, /revocation pending: Vault is sealed/);
     vault.down = false;
