@@ -5,6 +5,7 @@ import { tokenRoleName } from "../common/contract.js";
 import { FailureBoard } from "./failure-board.js";
 import { createGetSecretHandler } from "./handler.js";
 import { HelperReader } from "./helper-reader.js";
+import { LeadershipWatch } from "./issuance/leadership.js";
 import { IssuanceLedger } from "./issuance/ledger.js";
 import { Reaper } from "./issuance/reaper.js";
 import { SwarmClusterView, SwarmIssuanceStore } from "./issuance/swarm-store.js";
@@ -40,9 +41,10 @@ async function main(): Promise<void> {
   const failures = new FailureBoard(docker, settings.name, () => helper.localNodeId(), log);
   const revoker = new VaultRevoker(vault, tokens);
   const records = new SwarmIssuanceStore(docker, settings.name);
-  // The index stays trusted a little over two passes (a pass is the interval ± 20 %).
-  const ledger = new IssuanceLedger(records, log, { trustMs: Math.round(settings.reapIntervalMs * 2.5) });
-  const reaper = new Reaper(records, new SwarmClusterView(docker, () => helper.localNodeId()), revoker, log, {
+  const cluster = new SwarmClusterView(docker, () => helper.localNodeId());
+  const ledger = new IssuanceLedger(records, log);
+  const leadership = new LeadershipWatch(cluster, (leading, at) => ledger.leading(leading, at), log);
+  const reaper = new Reaper(records, cluster, revoker, log, {
     role: settings.tokenRole || tokenRoleName(settings.name),
     intervalMs: settings.reapIntervalMs,
     onListed: (live, at) => ledger.listed(live, at),
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     log({ level: "error", msg: "GetSecret", outcome: "bad-request", error: reason }),
   );
   await listenUnix(server, settings.socketPath);
+  leadership.start();
   reaper.start();
   log({
     msg: "vsp plugin listening",
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     tokens.stop();
     failures.stop();
     reaper.stop();
+    leadership.stop();
     ledger.stop();
     server.close();
     vault.close();

@@ -6,9 +6,10 @@
 // The look-up costs no call while the ledger's index is known to be complete: only the leader
 // is asked for secrets, and only while it leads, so a list of the live records taken after
 // this node became leader, plus what it issued since, holds every issuance as long as it has
-// led without a break. The reaper's passes (which check leadership, then list) keep it so;
-// until one has, after start or after this node was seen not leading, each look-up is one
-// inspect of the record's config by its name.
+// led without a break. The reaper's passes list (after checking leadership) and a leadership
+// watch confirms every second; until a listing follows the start of this node's leadership,
+// or when leadership was not confirmed lately, each look-up is one inspect of the record's
+// config by its name.
 import type { GetSecretRequest } from "../../common/contract.js";
 import { ProviderError } from "../errors.js";
 import type { LogFn } from "../log.js";
@@ -18,8 +19,8 @@ import type { IssuanceStore } from "./swarm-store.js";
 
 export interface LedgerOptions {
   retryMs?: number;
-  /** How long a listing taken as leader keeps the index trusted (a little over two reaper passes). */
-  trustMs?: number;
+  /** How long a confirmation of leadership keeps the index trusted. */
+  confirmMs?: number;
   /** Records waiting to be written; past it the oldest is dropped (its credential ends at its TTL). */
   maxPending?: number;
   now?: () => number;
@@ -29,8 +30,10 @@ export class IssuanceLedger implements IssuanceGuard {
   private readonly pending: IssuanceRecord[] = [];
   /** "task\0secret" of every live record, when trusted. */
   private index = new Set<string>();
-  private trustedUntil = 0;
-  private readonly trustMs: number;
+  private listedAt: number | undefined;
+  private leadingSince: number | undefined;
+  private confirmedAt = 0;
+  private readonly confirmMs: number;
   private flushing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retryMs: number;
@@ -43,7 +46,7 @@ export class IssuanceLedger implements IssuanceGuard {
     opts: LedgerOptions = {},
   ) {
     this.retryMs = opts.retryMs ?? 2000;
-    this.trustMs = opts.trustMs ?? 12_000;
+    this.confirmMs = opts.confirmMs ?? 3000;
     this.maxPending = opts.maxPending ?? 10_000;
     this.now = opts.now ?? Date.now;
   }
@@ -62,7 +65,7 @@ export class IssuanceLedger implements IssuanceGuard {
     const secret = req.SecretName ?? "";
     const mine = this.pending.find((r) => r.task === task && r.secret === secret);
     if (mine) throw alreadyIssued(mine);
-    if (this.now() < this.trustedUntil) {
+    if (this.indexComplete()) {
       if (this.index.has(key(task, secret))) throw alreadyIssued({ task, issuedAt: "an earlier request" });
       return;
     }
@@ -84,7 +87,7 @@ export class IssuanceLedger implements IssuanceGuard {
    */
   listed(live: IssuanceRecord[] | undefined, listStartedAt: number): void {
     if (!live) {
-      this.trustedUntil = 0;
+      this.listedAt = undefined;
       this.index.clear();
       return;
     }
@@ -92,7 +95,27 @@ export class IssuanceLedger implements IssuanceGuard {
     // What this plugin issued after the listing started is in its memory, not (yet) in the list.
     for (const k of this.issuedSince(listStartedAt)) index.add(k);
     this.index = index;
-    this.trustedUntil = listStartedAt + this.trustMs;
+    this.listedAt = listStartedAt;
+  }
+
+  /** From the leadership watch. */
+  leading(leading: boolean, at: number): void {
+    if (!leading) {
+      this.leadingSince = undefined;
+      this.listedAt = undefined;
+      return;
+    }
+    this.leadingSince ??= at;
+    this.confirmedAt = at;
+  }
+
+  private indexComplete(): boolean {
+    return (
+      this.listedAt !== undefined &&
+      this.leadingSince !== undefined &&
+      this.listedAt >= this.leadingSince &&
+      this.now() - this.confirmedAt < this.confirmMs
+    );
   }
 
   private readonly recent: { at: number; key: string }[] = [];

@@ -169,35 +169,44 @@ describe("issuance ledger", () => {
   it("answers from its index, without asking Swarm, only while a listing taken as leader is recent", async () => {
     const store = new FakeStore();
     let now = 1_000_000;
-    const ledger = new IssuanceLedger(store, quiet, { trustMs: 10_000, now: () => now });
+    const ledger = new IssuanceLedger(store, quiet, { confirmMs: 3000, now: () => now });
     ledger.issued(request("t1"), credential("acc1"));
     await ledger.flush();
     const listing = await store.live();
     // Not yet trusted: each look-up is one inspect by name.
     await ledger.beforeMint(request("t2"));
     assert.equal(store.finds, 1);
+    // A listing taken before this node was seen leading does not count.
     ledger.listed(listing, now);
     now += 1000;
+    ledger.leading(true, now);
+    await ledger.beforeMint(request("t3"));
+    assert.equal(store.finds, 2);
+    ledger.listed(listing, now);
     await ledger.beforeMint(request("t3"));
     assert.equal((await rejection(ledger.beforeMint(request("t1")))).kind, "already-issued");
     // Issued after the listing started: in the index too.
     ledger.issued(request("t4"), credential("acc4"));
     await ledger.flush();
     assert.equal((await rejection(ledger.beforeMint(request("t4")))).kind, "already-issued");
-    assert.equal(store.finds, 1);
-    // A listing newer than what this ledger issued keeps its own issuances.
-    ledger.listed(listing, now - 500);
-    assert.equal((await rejection(ledger.beforeMint(request("t4")))).kind, "already-issued");
-    assert.equal(store.finds, 1);
-    // Seen not leading (or the pass failed): back to asking Swarm.
-    ledger.listed(undefined, now);
-    assert.equal((await rejection(ledger.beforeMint(request("t1")))).kind, "already-issued");
     assert.equal(store.finds, 2);
-    // Trust runs out without a fresh listing.
+    // A newer listing (t4 not yet in it) keeps what this ledger issued after it started.
     ledger.listed(listing, now);
-    now += 10_001;
+    assert.equal((await rejection(ledger.beforeMint(request("t4")))).kind, "already-issued");
+    assert.equal(store.finds, 2);
+    // Leadership not confirmed lately: back to asking Swarm.
+    now += 3001;
     await ledger.beforeMint(request("t5"));
     assert.equal(store.finds, 3);
+    ledger.leading(true, now);
+    await ledger.beforeMint(request("t6"));
+    assert.equal(store.finds, 3);
+    // Seen not leading: the listing no longer counts, even once leading again.
+    ledger.leading(false, now);
+    ledger.leading(true, now + 1);
+    now += 1;
+    assert.equal((await rejection(ledger.beforeMint(request("t1")))).kind, "already-issued");
+    assert.equal(store.finds, 4);
   });
 
   it("keeps a record whose write failed and writes it on a later try", async () => {
