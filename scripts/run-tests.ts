@@ -5,6 +5,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startGround, stopGround } from "../test/ground/ground.js";
+import {
+  forwardRulesMatching,
+  linksMatching,
+  NET_NAME_RE,
+  namespacesMatching,
+} from "../test/ground/netns.js";
 
 const distTest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "test");
 const only = process.argv.slice(2);
@@ -51,13 +57,23 @@ const stateFile = path.join(ground.state.root, "state.json");
 const result = await runNodeTest(files, { ...process.env, VSP_GROUND_FILE: stateFile });
 const t1 = Date.now();
 const left = await stopGround(ground);
-const clean = left.processes.length === 0 && left.mounts.length === 0 && left.paths.length === 0;
+// Multi-manager grounds (test/e2e/cluster.test) remove their own namespaces, links and rules.
+const net = {
+  namespaces: await namespacesMatching(NET_NAME_RE),
+  links: linksMatching(NET_NAME_RE),
+  rules: await forwardRulesMatching(NET_NAME_RE),
+};
+const clean =
+  left.processes.length === 0 &&
+  left.mounts.length === 0 &&
+  left.paths.length === 0 &&
+  net.namespaces.length + net.links.length + net.rules.length === 0;
 const pluginSockets = fs.existsSync("/run/docker/plugins") ? fs.readdirSync("/run/docker/plugins") : [];
 console.log(
   `\nground: up in ${ground.state.startedMs} ms, tests ${((t1 - t0) / 1000).toFixed(1)} s, teardown ${Date.now() - t1} ms`,
 );
-if (!clean) console.log(`ground teardown left behind: ${JSON.stringify(left)}`);
-else console.log("ground teardown: no process, mount or socket left behind");
+if (!clean) console.log(`ground teardown left behind: ${JSON.stringify({ ...left, ...net })}`);
+else console.log("ground teardown: no process, mount, socket, namespace or link left behind");
 if (pluginSockets.length) console.log(`note: /run/docker/plugins holds ${pluginSockets.join(", ")}`);
 const failed = result.fail + (clean ? 0 : 1) + (result.code !== 0 && result.fail === 0 ? 1 : 0);
 console.log(`${result.pass + (clean ? 1 : 0)} passed, ${failed} failed`);

@@ -8,6 +8,9 @@ command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 [ -x /usr/bin/docker ] || need_apt+=(docker.io)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
+# ip, nsenter, unshare: the multi-manager test ground (network namespaces, veths, a bridge)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
