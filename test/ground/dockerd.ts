@@ -42,6 +42,9 @@ export async function startDockerd(
       "--log-level=warn",
     ],
     path.join(dir, "dockerd.log"),
+    // Swarm tries to pull a task's image before using the local copy: the ground's images are
+    // local only, and nothing may be pulled from outside.
+    { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: "1" },
   );
   const pid = daemon.child.pid!;
   const docker = new Docker({ socketPath: socket });
