@@ -358,7 +358,7 @@ export function render(r: BenchResults): string {
     if (a.note) out.push(`   ${a.note}`);
     out.push(
       table(
-        ["kind", "requests", "calls/request", "paths", "renewals meanwhile", "goal", "mark"],
+        ["kind", "requests", "calls/request", "paths", "off-path calls meanwhile", "goal", "mark"],
         a.counts.map((x) => {
           const v = verdictOf("vault calls", `${x.kind} calls per request`);
           return [
