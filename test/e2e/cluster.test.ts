@@ -1,10 +1,15 @@
 // vsp on a real 3-manager Swarm (the multi-manager ground, started and removed by this file):
-// deploy on every manager, a stack spread over all nodes with kv and token secrets, then the
-// leader killed, a manager's link cut for 30 s, an engine restarted; after each fault a new
-// leader is known, deliveries resume and the tasks on the other nodes keep running. Ends with
-// vsp remove and a teardown that leaves nothing behind. Prints "cluster: ..." timing lines.
+// deploy on every manager, a stack spread over all nodes with kv, token, wrapped token and PKI
+// certificate secrets, then the leader killed, a manager's link cut for 30 s, an engine
+// restarted; after each fault a new leader is known, deliveries resume, the tasks on the other
+// nodes keep running, and OpenBao shows at most one live credential per (task, secret), each
+// minted once (audit log), however often the new leaders asked again. Ends with the stack's
+// credentials revoked within 30 s of its removal, vsp remove, and a teardown that leaves
+// nothing behind. Prints "cluster: ..." timing lines.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Cluster, type ClusterNode, startCluster, stopCluster } from "../ground/cluster.js";
 import { waitFor } from "../ground/process.js";
@@ -20,7 +25,16 @@ import {
   waitRunningOnCluster,
 } from "../helpers/cluster.js";
 import { deployStack, HOST_NETWORK } from "../helpers/swarm.js";
-import { bao, kvPut, writePolicy } from "../helpers/vault.js";
+import {
+  bao,
+  issuedFromAudit,
+  kvPut,
+  leasesUnder,
+  liveTokens,
+  must,
+  taskTokensByTask,
+  writePolicy,
+} from "../helpers/vault.js";
 
 const STACK = "cl";
 const APP = `${STACK}_app`;
@@ -44,8 +58,71 @@ function service(name: string, replicas: number): string {
     stop_grace_period: 1s
     networks: [hostnet]
     deploy: { replicas: ${replicas} }
-    secrets: [{ source: db, target: db_password }, { source: tok, target: vault_token }]
+    secrets:
+      - { source: db, target: db_password }
+      - { source: tok, target: vault_token }
+      - { source: tokw, target: vault_wrapped }
+      - { source: cert, target: tls_cert }
 `;
+}
+
+const CREDENTIALS = ["tok", "tokw", "cert"].map((s) => `${STACK}_${s}`);
+
+/** "already-issued" answers in the plugin logs of every node: Swarm's repeats that vsp refused. */
+function refusedRepeats(): number {
+  let n = 0;
+  for (const node of c().nodes) {
+    const file = path.join(node.dir, "dockerd.log");
+    if (fs.existsSync(file)) n += fs.readFileSync(file, "utf8").split("already-issued").length - 1;
+  }
+  return n;
+}
+
+/**
+ * OpenBao's side: at most one live task token per (task, secret), none for kv (spent by the
+ * read), and every credential minted exactly once per task (audit log), one certificate each.
+ */
+async function assertOneCredentialEach(when: string): Promise<void> {
+  const g = c().ground();
+  // Tasks that ended (also those of a node that died with the leader) lose their credentials
+  // within 30 s: afterwards every live task token belongs to a running task.
+  const t0 = Date.now();
+  const live = await waitFor(
+    `${when}: live task tokens only for running tasks`,
+    async () => {
+      const running = new Set(
+        [...(await runningTasksByNode(c(), APP)), ...(await runningTasksByNode(c(), PROBE))].map(
+          (t) => t.taskId,
+        ),
+      );
+      const tokens = await taskTokensByTask(g, [APP, PROBE]);
+      return [...tokens.keys()].every((k) => running.has(k.split("/")[0]!)) ? tokens : undefined;
+    },
+    30_000,
+    1000,
+  );
+  const settleMs = Date.now() - t0;
+  for (const [key, list] of live)
+    assert.equal(list.length, 1, `${when}: ${key} has ${list.length} live tokens`);
+  assert.deepEqual(
+    [...live.keys()].filter((k) => k.endsWith(`/${STACK}_db`)),
+    [],
+    `${when}: kv task tokens left alive`,
+  );
+  const { mints, certs } = issuedFromAudit(g.state.bao.auditLog, "vsp-task", "pki/issue/web");
+  const credentialMints = [...mints].filter(([k]) => CREDENTIALS.some((s) => k.endsWith(`/${s}`)));
+  for (const [key, n] of credentialMints) assert.equal(n, 1, `${when}: ${key} was minted ${n} times`);
+  for (const [cn, n] of certs) assert.equal(n, 1, `${when}: ${n} certificates for ${cn}`);
+  const leases = await leasesUnder(g, "pki/issue/web/");
+  const running = (await runningTasksByNode(c(), APP)).length + (await runningTasksByNode(c(), PROBE)).length;
+  assert.ok(
+    leases.length >= running,
+    `${when}: ${leases.length} certificate leases for ${running} running tasks`,
+  );
+  say(
+    `${when}: ${live.size} live task tokens, all of running tasks (${ms(settleMs)} to settle), max 1 per task and secret, ${credentialMints.length} credentials minted once each, ` +
+      `${certs.size} certificates, ${leases.length} certificate leases for ${running} running tasks; ${refusedRepeats()} repeats refused as already issued so far`,
+  );
 }
 
 /** Running tasks of the app that were on other nodes than `node` before a fault, and are still. */
@@ -129,7 +206,12 @@ before(async () => {
   say(`started in ${ms(times.clusterStart)} (${cluster.nodes.map((n) => `${n.name}=${n.ip}`).join(", ")})`);
   const g = cluster.ground();
   await kvPut(g, "cl/db", { password: pw });
-  const policy = 'path "secret/data/cl/*" { capabilities = ["read"] }';
+  await must(g, "POST", "sys/mounts/pki", { type: "pki", config: { max_lease_ttl: "24h" } });
+  await must(g, "POST", "pki/root/generate/internal", { common_name: "cl.test", ttl: "24h" });
+  // generate_lease: each certificate has a lease, owned by the task token that issued it.
+  await must(g, "POST", "pki/roles/web", { allow_any_name: true, ttl: "1h", generate_lease: true });
+  const policy =
+    'path "secret/data/cl/*" { capabilities = ["read"] }\npath "pki/issue/web" { capabilities = ["update"] }';
   await writePolicy(g, `swarm-${APP}`, policy);
   await writePolicy(g, `swarm-${PROBE}`, policy);
 });
@@ -190,6 +272,12 @@ ${service("app", REPLICAS)}${service("probe", 0)}secrets:
   tok:
     driver: vsp
     labels: { vsp.type: token }
+  tokw:
+    driver: vsp
+    labels: { vsp.type: token, vsp.wrap: "true" }
+  cert:
+    driver: vsp
+    labels: { vsp.type: write, vsp.path: pki/issue/web, vsp.data.common_name: "{task_id}.cl.test", vsp.field: certificate }
 ${HOST_NETWORK}`,
     );
     const tasks = await waitRunningOnCluster(c(), APP, REPLICAS);
@@ -210,6 +298,7 @@ ${HOST_NETWORK}`,
     const look = await bao(c().ground(), "POST", "auth/token/lookup", { token: tokens[0] });
     assert.equal(look.status, 200);
     assert.ok((look.json.data as { policies: string[] }).policies.includes(`swarm-${APP}`));
+    await assertOneCredentialEach("after deploy");
   });
 
   it("leader SIGKILL: a new leader, deliveries resume, tasks on the other nodes keep running", async () => {
@@ -259,6 +348,7 @@ ${HOST_NETWORK}`,
         `vsp status healthy after ${ms(times.healthyAfterRestart)}`,
     );
     await waitRunningOnCluster(c(), APP, REPLICAS, 120_000);
+    await assertOneCredentialEach("after the leader kill");
   });
 
   it("a manager's link cut for 30 s: the cluster recovers, tasks on the other nodes keep running", async () => {
@@ -306,6 +396,7 @@ ${HOST_NETWORK}`,
     times.healthyAfterLinkRestore = await waitHealthy(t1);
     say(`vsp status healthy ${ms(times.healthyAfterLinkRestore)} after the restore`);
     await waitRunningOnCluster(c(), APP, REPLICAS, 120_000);
+    await assertOneCredentialEach("after the link cut");
   });
 
   it("a graceful engine restart of one node: the cluster recovers", async () => {
@@ -326,6 +417,48 @@ ${HOST_NETWORK}`,
     times.healthyAfterGracefulRestart = await waitHealthy(t0);
     say(`vsp status healthy ${ms(times.healthyAfterGracefulRestart)} after the restart began`);
     await waitRunningOnCluster(c(), APP, REPLICAS, 120_000);
+    await assertOneCredentialEach("after the engine restart");
+  });
+
+  it("bootstrap-token rotate while a service scales: new tasks get their secrets, one credential each", async () => {
+    const before = (await runningTasksByNode(c(), PROBE)).length;
+    probeReplicas = before + 3;
+    const g = c().ground(other());
+    const [rotate] = await Promise.all([
+      vsp(g, ["bootstrap-token", "rotate", "--grace", "5s", "--json"]),
+      g.dockerCli(["service", "scale", "--detach", `${PROBE}=${probeReplicas}`]),
+    ]);
+    assert.equal(rotate.code, 0, rotate.stderr);
+    const tasks = await waitRunningOnCluster(c(), PROBE, probeReplicas, 120_000);
+    for (const t of tasks) assert.equal(await readSecretOn(c(), t, "db_password"), pw);
+    times.rotate = rotate.ms;
+    say(
+      `rotate took ${ms(rotate.ms)} while ${PROBE} scaled ${before} → ${probeReplicas}; every probe task has its secret`,
+    );
+    await assertOneCredentialEach("after rotate under scaling");
+  });
+
+  it("docker stack rm: the stack's task tokens and certificate leases are revoked within 30 s", async () => {
+    const g = c().ground();
+    await c().ground(other()).dockerCli(["stack", "rm", STACK]);
+    const t0 = Date.now();
+    await waitFor(
+      "0 live task tokens and 0 leases of the stack",
+      async () => {
+        const live = await liveTokens(g, (t) => (t.meta.service ?? "").startsWith(`${STACK}_`));
+        return live.length === 0 && (await leasesUnder(g, "pki/issue/web/")).length === 0 ? true : undefined;
+      },
+      30_000,
+      500,
+    );
+    times.revokedAfterStackRm = Date.now() - t0;
+    const status = JSON.parse((await vsp(g, ["status", "--json"])).stdout) as {
+      credentials: { revokedLastHour: number; notRevoked: unknown[] };
+    };
+    say(
+      `stack rm: every task credential revoked in ${ms(times.revokedAfterStackRm)}; vsp status: ${JSON.stringify(status.credentials)}`,
+    );
+    assert.deepEqual(status.credentials.notRevoked, []);
   });
 
   it("vsp remove: no plugin, no vsp service, no vsp secret on any node", async () => {

@@ -1,5 +1,6 @@
 // Direct OpenBao calls for tests: set up data and check what the plugin delivered.
 
+import fs from "node:fs";
 import type { Ground } from "../ground/ground.js";
 import { baoApi } from "../ground/openbao.js";
 
@@ -92,4 +93,38 @@ export async function leasesUnder(ground: Ground, prefix: string): Promise<strin
   if (res.status === 404) return [];
   if (res.status !== 200) throw new Error(`OpenBao LIST sys/leases/lookup/${prefix}: ${res.status}`);
   return ((res.json.data as { keys?: string[] }).keys ?? []).map((k) => `${prefix}${k}`);
+}
+
+/** What OpenBao's raw audit log says was issued: task-token mints per "task/secret", certificates per common name. */
+export function issuedFromAudit(
+  auditLog: string,
+  role: string,
+  pkiIssuePath: string,
+): {
+  mints: Map<string, number>;
+  certs: Map<string, number>;
+} {
+  const mints = new Map<string, number>();
+  const certs = new Map<string, number>();
+  const text = fs.existsSync(auditLog) ? fs.readFileSync(auditLog, "utf8") : "";
+  for (const line of text.split("\n")) {
+    if (!line.includes('"type":"response"')) continue;
+    let e: { error?: string; request?: { path?: string; data?: Record<string, unknown> } };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (e.error) continue;
+    const data = e.request?.data ?? {};
+    if (e.request?.path === `auth/token/create/${role}`) {
+      const meta = (data.meta ?? {}) as Record<string, string>;
+      const key = `${meta.task_id}/${meta.secret}`;
+      mints.set(key, (mints.get(key) ?? 0) + 1);
+    } else if (e.request?.path === pkiIssuePath) {
+      const cn = String(data.common_name);
+      certs.set(cn, (certs.get(cn) ?? 0) + 1);
+    }
+  }
+  return { mints, certs };
 }
