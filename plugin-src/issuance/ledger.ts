@@ -155,7 +155,8 @@ export class IssuanceLedger implements IssuanceGuard {
         accessor: dropped.accessor,
       });
     }
-    void this.flush();
+    // After the answer is written: even building the Docker request is kept off its path.
+    setImmediate(() => void this.flush());
   }
 
   /** Writes pending records in order; on a failure, tries again later. */
