@@ -1,3 +1,4 @@
+import { printable } from "../common/printable.js";
 import { ProviderError } from "./errors.js";
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -19,13 +20,4 @@ function check(label: string, raw: string, seconds: number): number {
     throw new ProviderError(`label ${label}: duration "${printable(raw)}" must be between 1s and 10 years`);
   }
   return seconds;
-}
-
-/** Renders user input for an error message: bounded and with control characters escaped. */
-export function printable(raw: string, max = 80): string {
-  const cut = raw.length > max ? `${raw.slice(0, max)}…` : raw;
-  return cut.replace(
-    /[\u0000-\u001f\u007f-\u009f"\\]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }

@@ -1,5 +1,5 @@
 // Renders Vault data into the bytes a task receives, per vsp.format / vsp.field.
-import { printable } from "./durations.js";
+import { printable } from "../common/printable.js";
 import { ProviderError } from "./errors.js";
 import type { SecretSpec } from "./labels.js";
 

@@ -1,9 +1,9 @@
 // Glue between the protocol layer and the provider: repeat memory, error text, one log line per request.
 import type { GetSecretRequest, GetSecretResponse } from "../common/contract.js";
 import { LABEL_PREFIX, LEGACY_LABEL_PREFIX } from "../common/contract.js";
+import { printable } from "../common/printable.js";
 import { encodeError, encodeValue } from "./codec.js";
 import { Deadline } from "./deadline.js";
-import { printable } from "./durations.js";
 import { ProviderError } from "./errors.js";
 import type { LogFn } from "./log.js";
 import type { Issued, SecretProvider } from "./provider.js";

@@ -1,6 +1,7 @@
 // Secret labels → a validated SecretSpec. Pure: no Vault, no HTTP.
 import { LABEL_PREFIX, LEGACY_LABEL_PREFIX } from "../common/contract.js";
-import { parseDurationSeconds, printable } from "./durations.js";
+import { printable } from "../common/printable.js";
+import { parseDurationSeconds } from "./durations.js";
 import { ProviderError } from "./errors.js";
 
 export type SecretType = "kv" | "token" | "read" | "write";

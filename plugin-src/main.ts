@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       name: settings.name,
       tokenRole: settings.tokenRole,
       policyPrefix: settings.policyPrefix,
+      taskPolicies: settings.taskPolicies,
       kvTokenTtlSeconds: 60,
     },
     log,

@@ -1,6 +1,6 @@
 // Placeholder substitution and path validation: the guard against reaching another service's data.
 import type { GetSecretRequest } from "../common/contract.js";
-import { printable } from "./durations.js";
+import { printable } from "../common/printable.js";
 import { ProviderError } from "./errors.js";
 
 const SAFE_VALUE = /^[A-Za-z0-9._-]+$/;

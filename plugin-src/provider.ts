@@ -1,9 +1,10 @@
 // The provider: a GetSecret request and its labels → Vault calls → the value for the task.
 // It knows nothing of HTTP; every call for a request is made with a task token.
 import type { GetSecretRequest } from "../common/contract.js";
-import { MAX_VALUE_BYTES, policyName, tokenRoleName } from "../common/contract.js";
+import { MAX_VALUE_BYTES, tokenRoleName } from "../common/contract.js";
+import { printable } from "../common/printable.js";
+import { policyAllowed, taskPolicyGlobs } from "../common/task-policies.js";
 import type { Deadline } from "./deadline.js";
-import { printable } from "./durations.js";
 import { ProviderError } from "./errors.js";
 import { pickField, renderData } from "./formats.js";
 import { parseLabels, type SecretSpec } from "./labels.js";
@@ -17,6 +18,8 @@ export interface ProviderSettings {
   name: string;
   tokenRole?: string;
   policyPrefix: string;
+  /** Globs of the policies task tokens may carry (empty: <prefix>*). */
+  taskPolicies?: string[];
   /** Lifetime of a kv task token that is not used up (on an error between calls). */
   kvTokenTtlSeconds: number;
 }
@@ -145,9 +148,10 @@ export class SecretProvider {
       );
     }
     const policy = `${this.settings.policyPrefix}${service}`;
-    if (policy === "root" || policy === "default" || policy === policyName(this.settings.name)) {
+    const globs = taskPolicyGlobs(this.settings.policyPrefix, this.settings.taskPolicies);
+    if (!policyAllowed(policy, globs, this.settings.name)) {
       throw new ProviderError(
-        `service "${service}" maps to policy "${policy}", which task tokens may never carry`,
+        `service "${service}" maps to policy "${policy}", which task tokens of this deployment may not carry (allowed: ${globs.join(", ") || "none"}; never root, default or the plugin's own)`,
         "policy",
       );
     }

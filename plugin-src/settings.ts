@@ -8,6 +8,8 @@ export interface PluginSettings {
   name: string;
   tokenRole?: string;
   policyPrefix: string;
+  /** Globs of the policies task tokens may carry (empty: <prefix>*). */
+  taskPolicies: string[];
   vaultTimeoutMs: number;
   vaultRetries: number;
   repeatTtlMs: number;
@@ -44,6 +46,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettin
     name: opt(PLUGIN_ENV.name) ?? DEFAULT_NAME,
     tokenRole: opt(PLUGIN_ENV.tokenRole),
     policyPrefix: env[PLUGIN_ENV.policyPrefix] ?? DEFAULT_POLICY_PREFIX,
+    taskPolicies: (env[PLUGIN_ENV.taskPolicies] ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== ""),
     vaultTimeoutMs: int(env, PLUGIN_ENV.vaultTimeoutMs, 5000, 100, 60_000),
     vaultRetries: int(env, PLUGIN_ENV.vaultRetries, 2, 0, 5),
     repeatTtlMs: int(env, PLUGIN_ENV.repeatTtlMs, 60_000, 0, 3_600_000),

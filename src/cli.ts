@@ -59,6 +59,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "prefix of service policies ('' = the proof of concept's naming)",
       DEFAULT_POLICY_PREFIX,
     )
+    .option(
+      "--task-policies <globs>",
+      "comma-separated policies (globs) task tokens may carry; required with --policy-prefix '' (default <prefix>*)",
+    )
     .option("--skip-build", "use a plugin already in the registry")
     .addOption(dockerSocket())
     .option("--task-max-ttl <duration>", "explicit max TTL of task tokens (token role)", "24h")
@@ -67,7 +71,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "after",
       examples([
         "vsp deploy --registry registry.example:5000",
-        "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --json",
+        "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --task-policies 'app-*,web' --json",
       ]),
     )
     .action(run(deployCommand as never));

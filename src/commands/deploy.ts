@@ -1,4 +1,5 @@
 import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
+import { taskPolicyGlobs, taskPolicyGlobsProblem } from "../../common/task-policies.js";
 import { UsageError } from "../errors.js";
 import { deploy } from "../services/deploy.js";
 import type { Context } from "./context.js";
@@ -11,6 +12,7 @@ export interface DeployFlags {
   tag?: string;
   baseImage: string;
   policyPrefix: string;
+  taskPolicies?: string;
   skipBuild?: boolean;
   dockerSocket: string;
   taskMaxTtl: string;
@@ -23,6 +25,17 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
       "--registry is required",
       "pass --registry HOST[:PORT] that every manager can pull from",
     );
+  const explicit = flags.taskPolicies
+    ?.split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  const taskPolicies = taskPolicyGlobs(flags.policyPrefix, explicit);
+  const problem = taskPolicyGlobsProblem(taskPolicies);
+  if (problem)
+    throw new UsageError(
+      problem,
+      "with --policy-prefix '' any service name picks a policy: pass --task-policies with the policies (or globs) task tokens may carry, never '*'",
+    );
   const result = await deploy(
     ctx.engine(),
     ctx.vault(flags.vaultAddr),
@@ -32,6 +45,7 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
       tag: flags.tag,
       baseImage: flags.baseImage,
       policyPrefix: flags.policyPrefix,
+      taskPolicies,
       skipBuild: !!flags.skipBuild,
       dockerSocket: flags.dockerSocket || DEFAULT_DOCKER_SOCKET,
       pluginVaultAddr: flags.pluginVaultAddr,

@@ -1,3 +1,4 @@
+import { printable } from "../../common/printable.js";
 import { type StatusReport, status } from "../services/status.js";
 import { vaultSettingsFromEnv } from "../vault/client.js";
 import type { Context } from "./context.js";
@@ -32,14 +33,18 @@ function table(r: StatusReport, c: Context["out"]["c"]): string {
   if (r.recentFailures.length > 0) {
     lines.push(c.yellow('recent failures (Swarm shows tasks only "secret not found"):'));
     for (const f of r.recentFailures.slice(0, 10))
-      lines.push(`  ${f.service}: ${f.count}× last ${f.at}: ${f.last}`);
+      lines.push(
+        `  ${printable(f.service)}: ${Number(f.count)}× last ${printable(f.at)}: ${printable(f.last, 300)}`,
+      );
   }
   const k = r.credentials;
   lines.push(
     `     task credentials  ${k.live} live, ${k.revokedLastHour} revoked in the last hour, ${k.kept} kept to their TTL, ${k.pending.length} pending revocation, ${k.notRevoked.length} not revoked`,
   );
   for (const i of [...k.pending, ...k.notRevoked].slice(0, 10))
-    lines.push(`  ${i.service} task ${i.task} secret ${i.secret} accessor ${i.accessor ?? "-"}: ${i.reason}`);
+    lines.push(
+      `  ${printable(i.service)} task ${printable(i.task)} secret ${printable(i.secret)} accessor ${printable(i.accessor ?? "-")}: ${printable(i.reason, 300)}`,
+    );
   for (const p of r.problems) lines.push(c.red(`  problem: ${p}`));
   return lines.join("\n");
 }

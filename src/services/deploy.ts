@@ -22,12 +22,14 @@ export interface DeployOptions {
   tag?: string;
   baseImage: string;
   policyPrefix: string;
+  /** Globs of the policies task tokens may carry (validated by the command). */
+  taskPolicies: string[];
   skipBuild: boolean;
   dockerSocket?: string;
   /** Vault address as the managers reach it (default: the CLI's). */
   pluginVaultAddr?: string;
   engineAddress: string;
-  vaultObjects: Omit<VaultObjectOptions, "name" | "policyPrefix">;
+  vaultObjects: Omit<VaultObjectOptions, "name" | "taskPolicies">;
 }
 
 export interface DeployResult {
@@ -75,7 +77,7 @@ export async function deploy(
     changed.push(`plugin ${pluginRef} built and pushed`);
   }
 
-  const vaultOpts: VaultObjectOptions = { name: o.name, policyPrefix: o.policyPrefix, ...o.vaultObjects };
+  const vaultOpts: VaultObjectOptions = { name: o.name, taskPolicies: o.taskPolicies, ...o.vaultObjects };
   changed.push(
     ...(await inStep(r, "Vault policy and token role", () => ensureVaultObjects(vault, vaultOpts))),
   );
@@ -114,6 +116,7 @@ export async function deploy(
     vaultNamespace: vault.settings.namespace,
     vaultCaCertPem: caPem,
     policyPrefix: o.policyPrefix,
+    taskPolicies: o.taskPolicies,
   });
   await inStep(r, "plugin service", async () => {
     if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;

@@ -63,6 +63,7 @@ export interface PluginServiceOptions {
   vaultNamespace?: string;
   vaultCaCertPem?: string;
   policyPrefix: string;
+  taskPolicies: string[];
 }
 
 export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unknown> {
@@ -70,6 +71,7 @@ export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unkno
     `${PLUGIN_ENV.vaultAddr}=${o.vaultAddr}`,
     `${PLUGIN_ENV.name}=${o.name}`,
     `${PLUGIN_ENV.policyPrefix}=${o.policyPrefix}`,
+    `${PLUGIN_ENV.taskPolicies}=${o.taskPolicies.join(",")}`,
     ...(o.vaultNamespace ? [`${PLUGIN_ENV.vaultNamespace}=${o.vaultNamespace}`] : []),
     ...(o.vaultCaCertPem ? [`${PLUGIN_ENV.vaultCaCert}=${o.vaultCaCertPem}`] : []),
   ];

@@ -1,5 +1,7 @@
 // vsp status: what runs, what Vault says of the bootstrap token, and what is unhealthy.
+
 import { FAILURES_LABEL, ISSUANCE_LABELS, OBJECT_LABELS } from "../../common/contract.js";
+import { printable } from "../../common/printable.js";
 import { listConfigs } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { serviceTasks } from "../docker/services.js";
@@ -24,7 +26,7 @@ export interface StatusReport {
     renewable?: boolean;
     checked: boolean;
   };
-  vault: { addr?: string; health?: Health; error?: string };
+  vault: { addr?: string; deployedAddr?: string; health?: Health; error?: string };
   lastRotation?: string;
   bootstrapSecrets: number;
   /** Recent GetSecret failures per service, as the plugin published them (Swarm hides them). */
@@ -104,6 +106,14 @@ async function recentFailures(engine: Engine, name: string): Promise<StatusRepor
   return all.sort((a, b) => b.at.localeCompare(a.at));
 }
 
+function sameAddr(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return a === b;
+  }
+}
+
 export async function status(
   engine: Engine,
   name: string,
@@ -122,7 +132,18 @@ export async function status(
   if (!d.helper) problems.push(`helper service ${name}-helper is missing`);
   else if (!runningHelpers.some((t) => t.state === "running")) problems.push("no helper task is running");
 
-  const vaultAddr = d.plugin?.spec.Labels?.[DEPLOY_LABELS.vaultAddr] ?? (vaultSettings.addr || undefined);
+  // The operator's token goes only to the address the operator gave (VAULT_ADDR): a label on
+  // the plugin service is anyone's to write, so it is shown and compared, never contacted.
+  const vaultAddr = vaultSettings.addr || undefined;
+  const deployedAddr = d.plugin?.spec.Labels?.[DEPLOY_LABELS.vaultAddr];
+  if (!vaultAddr)
+    problems.push(
+      `Vault not checked: set VAULT_ADDR (the plugin service says it uses ${printable(deployedAddr ?? "nothing", 200)})`,
+    );
+  else if (deployedAddr !== undefined && !sameAddr(deployedAddr, vaultAddr))
+    problems.push(
+      `the plugin service says it uses Vault at ${printable(deployedAddr, 200)}, but VAULT_ADDR is ${vaultAddr}`,
+    );
   const report: StatusReport = {
     name,
     healthy: false,
@@ -137,7 +158,7 @@ export async function status(
       service: !!d.helper,
       tasks: runningHelpers.map((t) => ({ node: t.nodeId, state: t.state, error: t.error })),
     },
-    vault: { addr: vaultAddr },
+    vault: { addr: vaultAddr, deployedAddr },
     lastRotation: d.helper?.spec.Labels?.[DEPLOY_LABELS.rotatedAt],
     bootstrapSecrets: d.bootstrapSecrets.length,
     recentFailures: await recentFailures(engine, name),
@@ -149,7 +170,7 @@ export async function status(
     );
 
   if (vaultAddr) {
-    const vault = new VaultClient({ ...vaultSettings, addr: vaultSettings.addr || vaultAddr });
+    const vault = new VaultClient(vaultSettings);
     try {
       report.vault.health = await vault.health();
       if (report.vault.health.sealed) problems.push(`Vault at ${vault.addr} is sealed`);

@@ -4,7 +4,8 @@ import type { VaultClient } from "../vault/client.js";
 
 export interface VaultObjectOptions {
   name: string;
-  policyPrefix: string;
+  /** Globs of the policies task tokens may carry; never "*" (the command checks). */
+  taskPolicies: string[];
   taskMaxTtl: string;
 }
 
@@ -27,7 +28,7 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
     orphan: true,
     renewable: true,
     allowed_policies: [],
-    allowed_policies_glob: [`${o.policyPrefix}*`],
+    allowed_policies_glob: o.taskPolicies,
     disallowed_policies: ["root", policyName(o.name)],
     token_explicit_max_ttl: o.taskMaxTtl,
     token_type: "service",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { printable } from "../../common/printable.js";
 import { decodeGetSecret, encodeError, encodeValue } from "../../plugin-src/codec.js";
-import { printable } from "../../plugin-src/durations.js";
 import { renderData } from "../../plugin-src/formats.js";
 import { parseLabels } from "../../plugin-src/labels.js";
 

@@ -1,0 +1,41 @@
+// Which policies a task token may carry: a service's policy is <prefix><service name>, and it
+// must match one of the deployment's task-policy globs (Vault's allowed_policies_glob on the
+// role says the same). Vault lowercases policy names, so every comparison ignores case.
+
+/** Policies no task token may carry, whatever the globs say (Vault's role refuses them too). */
+export function forbiddenPolicies(deployment: string): string[] {
+  return ["root", "default", `${deployment}-plugin`];
+}
+
+/** The globs to use: the explicit list, or `<prefix>*` when there is a prefix. */
+export function taskPolicyGlobs(prefix: string, explicit: string[] | undefined): string[] {
+  if (explicit && explicit.length > 0) return explicit;
+  return prefix === "" ? [] : [`${prefix}*`];
+}
+
+/** Why a glob list cannot be used, or undefined. */
+export function taskPolicyGlobsProblem(globs: string[]): string | undefined {
+  if (globs.length === 0)
+    return "no task policies: with an empty policy prefix, list the policies task tokens may carry";
+  for (const g of globs) {
+    if (!/^[A-Za-z0-9._*-]{1,128}$/.test(g))
+      return `task policy "${g.slice(0, 80)}" holds characters outside [A-Za-z0-9._*-]`;
+    if (/^\**$/.test(g)) return `task policy "${g}" would allow every policy`;
+  }
+  return undefined;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** True when a task token may carry `policy`. */
+export function policyAllowed(policy: string, globs: string[], deployment: string): boolean {
+  const lower = policy.toLowerCase();
+  if (forbiddenPolicies(deployment).some((f) => f.toLowerCase() === lower)) return false;
+  return globs.some((g) => globToRegExp(g).test(policy));
+}
