@@ -1,5 +1,5 @@
 import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
-import { taskPolicyGlobs, taskPolicyGlobsProblem } from "../../common/task-policies.js";
+import { policyAllowed, taskPolicyGlobs, taskPolicyGlobsProblem } from "../../common/task-policies.js";
 import { UsageError } from "../errors.js";
 import { deploy } from "../services/deploy.js";
 import type { Context } from "./context.js";
@@ -29,13 +29,16 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
     ?.split(",")
     .map((p) => p.trim())
     .filter((p) => p !== "");
-  const taskPolicies = taskPolicyGlobs(flags.policyPrefix, explicit);
+  const taskPolicies = [...taskPolicyGlobs(flags.policyPrefix, explicit)];
   const problem = taskPolicyGlobsProblem(taskPolicies);
   if (problem)
     throw new UsageError(
       problem,
       "with --policy-prefix '' any service name picks a policy: pass --task-policies with the policies (or globs) task tokens may carry, never '*'",
     );
+  // deploy's own round-trip probe (a service <name>-probe, a token with no rights) must pass.
+  const probePolicy = `${flags.policyPrefix}${flags.name}-probe`;
+  if (!policyAllowed(probePolicy, taskPolicies, flags.name)) taskPolicies.push(probePolicy);
   const result = await deploy(
     ctx.engine(),
     ctx.vault(flags.vaultAddr),
