@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
-import { BOOTSTRAP_SECRET_TARGET, OBJECT_LABELS } from "../common/contract.js";
+import { BOOTSTRAP_SECRET_TARGET, helperServiceName } from "../common/contract.js";
 import { ProviderError } from "./errors.js";
 
 /** A bootstrap token is about a hundred bytes; anything much larger is not one. */
@@ -51,23 +51,32 @@ export class HelperReader implements BootstrapSource {
     return id;
   }
 
+  /**
+   * The helper is found through Swarm, not container labels (anyone can start a container with
+   * any labels): the running tasks of the helper service on this node, and their containers.
+   */
   async readToken(): Promise<string> {
-    let containers: Docker.ContainerInfo[];
-    let nodeId: string;
+    let tasks: {
+      CreatedAt?: string;
+      Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
+    }[];
     try {
-      nodeId = await this.localNodeId();
-      containers = await this.docker.listContainers({
-        filters: {
-          label: [
-            `${OBJECT_LABELS.role}=helper`,
-            `${OBJECT_LABELS.managedBy}=${this.name}`,
-            `com.docker.swarm.node.id=${nodeId}`,
-          ],
-          status: ["running"],
-        },
-      });
+      const nodeId = await this.localNodeId();
+      tasks = (await this.docker.listTasks({
+        filters: JSON.stringify({
+          service: [helperServiceName(this.name)],
+          node: [nodeId],
+          "desired-state": ["running"],
+        }),
+      } as never)) as unknown as typeof tasks;
     } catch (err) {
       if (err instanceof ProviderError) throw err;
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new ProviderError(
+          `no helper service ${helperServiceName(this.name)} in this swarm; run vsp deploy`,
+          "bootstrap",
+        );
+      }
       if (
         (err as { code?: string }).code === "ENOENT" &&
         this.socketAtStart &&
@@ -80,15 +89,18 @@ export class HelperReader implements BootstrapSource {
         "bootstrap",
       );
     }
-    if (containers.length === 0) {
+    const running = tasks.filter(
+      (t) => t.Status?.State === "running" && t.Status.ContainerStatus?.ContainerID,
+    );
+    if (running.length === 0) {
       throw new ProviderError(
-        `no running helper container of "${this.name}" on this node; run vsp deploy (or vsp status to see the helper)`,
+        `no running helper task of "${this.name}" on this node; run vsp deploy (or vsp status to see the helper)`,
         "bootstrap",
       );
     }
     // During a rotation the old and the new helper task may both run: the newest holds the newest token.
-    containers.sort((a, b) => b.Created - a.Created);
-    const chosen = containers[0]!;
+    running.sort((a, b) => Date.parse(b.CreatedAt ?? "") - Date.parse(a.CreatedAt ?? ""));
+    const chosen = { Id: running[0]!.Status!.ContainerStatus!.ContainerID! };
     const token = (await this.exec(chosen.Id, ["cat", `/run/secrets/${BOOTSTRAP_SECRET_TARGET}`])).trim();
     if (token === "")
       throw new ProviderError(

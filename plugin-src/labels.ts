@@ -18,13 +18,14 @@ export interface SecretSpec {
   wrapSeconds?: number;
   ttlSeconds?: number;
   numUses?: number;
-  periodSeconds?: number;
   /** task-end (default): revoked when its task ends; never: left to its TTL (vsp.revoke). */
   revoke: "task-end" | "never";
   data: Record<string, string>;
 }
 
 export const DEFAULT_WRAP_SECONDS = 300;
+/** A wrapping token is meant to be unwrapped as the task starts: a day is plenty. */
+export const MAX_WRAP_SECONDS = 86_400;
 const MAX_LABELS = 64;
 const MAX_LABEL_VALUE = 4096;
 
@@ -149,6 +150,11 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
   if (wrap !== undefined && wrap !== "false") {
     spec.wrapSeconds =
       wrap === "true" ? DEFAULT_WRAP_SECONDS : parseDurationSeconds(`${LABEL_PREFIX}wrap`, wrap);
+    if (spec.wrapSeconds > MAX_WRAP_SECONDS) {
+      throw new ProviderError(
+        `label ${LABEL_PREFIX}wrap: "${printable(wrap)}" is longer than 24h; a wrapping token is meant to be unwrapped when the task starts`,
+      );
+    }
     if (spec.field !== undefined && type !== "kv") {
       throw new ProviderError(
         `label ${LABEL_PREFIX}field cannot be combined with ${LABEL_PREFIX}wrap for type ${type}: the wrapped response is delivered whole`,
@@ -161,14 +167,15 @@ export function parseLabels(labels: Record<string, string>): SecretSpec {
     }
   }
 
-  for (const [label, key] of [
-    ["ttl", "ttlSeconds"],
-    ["period", "periodSeconds"],
-  ] as const) {
-    const raw = own.get(label);
-    if (raw === undefined) continue;
-    if (type === "kv") throw new ProviderError(`label ${LABEL_PREFIX}${label} does not apply to type kv`);
-    spec[key] = parseDurationSeconds(`${LABEL_PREFIX}${label}`, raw);
+  const ttl = own.get("ttl");
+  if (ttl !== undefined) {
+    if (type === "kv") throw new ProviderError(`label ${LABEL_PREFIX}ttl does not apply to type kv`);
+    spec.ttlSeconds = parseDurationSeconds(`${LABEL_PREFIX}ttl`, ttl);
+  }
+  if (own.has("period")) {
+    throw new ProviderError(
+      `label ${LABEL_PREFIX}period is not supported: Vault lets only sudo callers set a period when creating a token; use ${LABEL_PREFIX}ttl (the token role's max TTL bounds it)`,
+    );
   }
   const numUses = own.get("num-uses");
   if (numUses !== undefined) {

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       tokenRole: settings.tokenRole,
       policyPrefix: settings.policyPrefix,
       taskPolicies: settings.taskPolicies,
+      taskMaxTtlSeconds: settings.taskMaxTtlSeconds,
       kvTokenTtlSeconds: 60,
     },
     log,
@@ -101,10 +102,13 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
 }
 
+// After an uncaught exception the process state is unknown: exit, and the engine starts the
+// plugin again (values and tokens live only in this process, so nothing is lost but memory).
 process.on("uncaughtException", (err) => {
   process.stdout.write(
-    `${JSON.stringify({ level: "error", msg: "uncaught exception", error: err.message })}\n`,
+    `${JSON.stringify({ level: "fatal", msg: "uncaught exception; exiting so the engine restarts the plugin", error: String(err?.message).slice(0, 200) })}\n`,
   );
+  process.exit(1);
 });
 process.on("unhandledRejection", (err) => {
   process.stdout.write(

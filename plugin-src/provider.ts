@@ -20,6 +20,8 @@ export interface ProviderSettings {
   policyPrefix: string;
   /** Globs of the policies task tokens may carry (empty: <prefix>*). */
   taskPolicies?: string[];
+  /** The token role's explicit max TTL (vsp deploy --task-max-ttl): a longer vsp.ttl is refused. */
+  taskMaxTtlSeconds?: number;
   /** Lifetime of a kv task token that is not used up (on an error between calls). */
   kvTokenTtlSeconds: number;
 }
@@ -158,6 +160,19 @@ export class SecretProvider {
     return policy;
   }
 
+  /** vsp.ttl or the default, refused above the role's max instead of being capped silently. */
+  private taskTtl(spec: SecretSpec): number {
+    const ttl = spec.ttlSeconds ?? DEFAULT_TASK_TTL_SECONDS;
+    const max = this.settings.taskMaxTtlSeconds;
+    if (max !== undefined && ttl > max) {
+      if (spec.ttlSeconds === undefined) return max;
+      throw new ProviderError(
+        `label vsp.ttl: ${ttl}s is above this deployment's task max TTL of ${max}s (vsp deploy --task-max-ttl)`,
+      );
+    }
+    return ttl;
+  }
+
   private dispatch(
     spec: SecretSpec,
     req: GetSecretRequest,
@@ -178,7 +193,7 @@ export class SecretProvider {
   private async mintTaskToken(
     req: GetSecretRequest,
     policy: string,
-    bounds: { ttlSeconds?: number; numUses?: number; periodSeconds?: number },
+    bounds: { ttlSeconds?: number; numUses?: number },
     ctx: RequestContext,
     wrapSeconds?: number,
   ): Promise<VaultResponse> {
@@ -198,7 +213,6 @@ export class SecretProvider {
     };
     if (bounds.ttlSeconds !== undefined) body.ttl = `${bounds.ttlSeconds}s`;
     if (bounds.numUses !== undefined) body.num_uses = bounds.numUses;
-    if (bounds.periodSeconds !== undefined) body.period = `${bounds.periodSeconds}s`;
     let res: VaultResponse;
     try {
       // Not aborted by the deadline: Vault could mint the token without our seeing its accessor.
@@ -228,9 +242,8 @@ export class SecretProvider {
     ctx: RequestContext,
   ): Promise<Issued> {
     const bounds = {
-      ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
+      ttlSeconds: this.taskTtl(spec),
       numUses: spec.numUses,
-      periodSeconds: spec.periodSeconds,
     };
     const res = await this.mintTaskToken(req, policy, bounds, ctx, spec.wrapSeconds);
     if (spec.wrapSeconds) {
@@ -393,15 +406,7 @@ export class SecretProvider {
     const body: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.data)) body[k] = substitute(`vsp.data.${k}`, v, values);
     // Leases of dynamic secrets live as long as the token that created them.
-    const minted = await this.mintTaskToken(
-      req,
-      policy,
-      {
-        ttlSeconds: spec.ttlSeconds ?? (spec.periodSeconds ? undefined : DEFAULT_TASK_TTL_SECONDS),
-        periodSeconds: spec.periodSeconds,
-      },
-      ctx,
-    );
+    const minted = await this.mintTaskToken(req, policy, { ttlSeconds: this.taskTtl(spec) }, ctx);
     const auth = minted.auth as { client_token: string; accessor: string; lease_duration: number };
     let res: VaultResponse;
     try {

@@ -2,6 +2,7 @@ import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import { policyAllowed, taskPolicyGlobs, taskPolicyGlobsProblem } from "../../common/task-policies.js";
 import { UsageError } from "../errors.js";
 import { deploy } from "../services/deploy.js";
+import { toSeconds } from "../services/vault-objects.js";
 import type { Context } from "./context.js";
 
 export interface DeployFlags {
@@ -24,6 +25,11 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
     throw new UsageError(
       "--registry is required",
       "pass --registry HOST[:PORT] that every manager can pull from",
+    );
+  if (!(toSeconds(flags.taskMaxTtl) > 0))
+    throw new UsageError(
+      `--task-max-ttl "${flags.taskMaxTtl}" is not a duration`,
+      "use e.g. 24h, 90m or 3600s",
     );
   const explicit = flags.taskPolicies
     ?.split(",")

@@ -14,7 +14,7 @@ import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./prefli
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
 import { helperSpec, pluginServiceSpec, sameHash } from "./specs.js";
-import { ensureVaultObjects, type VaultObjectOptions } from "./vault-objects.js";
+import { ensureVaultObjects, isBootstrapToken, toSeconds, type VaultObjectOptions } from "./vault-objects.js";
 
 export interface DeployOptions {
   name: string;
@@ -84,8 +84,14 @@ export async function deploy(
 
   const deployment = await readDeployment(engine, o.name);
   const secret = await inStep(r, "bootstrap token", async () => {
+    for (const name of deployment.ignoredSecrets)
+      r.warn(
+        `secret ${name} is labelled as a bootstrap secret of "${o.name}" but its labels are malformed; ignored`,
+      );
+    // Adopt only a secret whose accessor Vault shows as this deployment's bootstrap token.
     for (const s of deployment.bootstrapSecrets) {
-      if (s.accessor && (await vault.lookupAccessor(s.accessor))) return s;
+      const info = await vault.lookupAccessor(s.accessor);
+      if (info && isBootstrapToken(info, o.name)) return s;
     }
     const issued = await issueBootstrapSecret(engine, vault, deployment);
     changed.push(`bootstrap token ${issued.accessor} in secret ${issued.name}`);
@@ -117,6 +123,7 @@ export async function deploy(
     vaultCaCertPem: caPem,
     policyPrefix: o.policyPrefix,
     taskPolicies: o.taskPolicies,
+    taskMaxTtlSeconds: toSeconds(o.vaultObjects.taskMaxTtl),
   });
   await inStep(r, "plugin service", async () => {
     if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;

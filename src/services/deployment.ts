@@ -30,6 +30,8 @@ export interface Deployment {
   helper?: ServiceInfo;
   /** Bootstrap secrets, newest first. */
   bootstrapSecrets: BootstrapSecret[];
+  /** Secrets labelled as bootstrap secrets whose labels are malformed: ignored (callers warn). */
+  ignoredSecrets: string[];
 }
 
 export function managedLabels(name: string, role: string): Record<string, string> {
@@ -42,14 +44,17 @@ export async function readDeployment(engine: Engine, name: string): Promise<Depl
     findService(engine, helperServiceName(name)),
     listSecrets(engine, [`${OBJECT_LABELS.managedBy}=${name}`, `${OBJECT_LABELS.role}=bootstrap-token`]),
   ]);
-  const bootstrapSecrets = secrets
-    .map((s) => ({
-      ...s,
-      version: Number(s.labels[OBJECT_LABELS.version] ?? 0),
-      accessor: s.labels[OBJECT_LABELS.accessor] ?? "",
-    }))
-    .sort((a, b) => b.version - a.version);
-  return { name, plugin, helper, bootstrapSecrets };
+  const bootstrapSecrets: BootstrapSecret[] = [];
+  const ignoredSecrets: string[] = [];
+  for (const s of secrets) {
+    const version = s.labels[OBJECT_LABELS.version] ?? "";
+    const accessor = s.labels[OBJECT_LABELS.accessor] ?? "";
+    if (/^[1-9]\d{0,8}$/.test(version) && /^[A-Za-z0-9._-]{1,100}$/.test(accessor))
+      bootstrapSecrets.push({ ...s, version: Number(version), accessor });
+    else ignoredSecrets.push(s.name);
+  }
+  bootstrapSecrets.sort((a, b) => b.version - a.version);
+  return { name, plugin, helper, bootstrapSecrets, ignoredSecrets };
 }
 
 /** The bootstrap secret the helper mounts now. */

@@ -9,6 +9,7 @@ import type { VaultClient } from "../vault/client.js";
 import { readDeployment } from "./deployment.js";
 import { waitPluginGone } from "./plugin-state.js";
 import type { Reporter } from "./report.js";
+import { revokeBootstrapToken } from "./vault-objects.js";
 
 export interface RemoveResult {
   removed: string[];
@@ -36,7 +37,13 @@ export async function removeDeployment(
   for (const s of d.bootstrapSecrets) {
     if (!(await removeSecretWhenFree(engine, s.id, 30_000)))
       throw new VspError(`secret ${s.name} is still in use`);
-    if (o.purgeVault && vault && s.accessor) await vault.revokeAccessor(s.accessor).catch(() => undefined);
+    if (o.purgeVault && vault && s.accessor) {
+      const outcome = await revokeBootstrapToken(vault, o.name, s.accessor).catch(() => "gone" as const);
+      if (outcome === "foreign")
+        r.warn(
+          `secret ${s.name} names accessor ${s.accessor}, which is not a bootstrap token of "${o.name}": not revoked`,
+        );
+    }
     removed.push(`secret ${s.name}`);
   }
   for (const c of await listConfigs(engine, [

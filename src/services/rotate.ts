@@ -16,6 +16,7 @@ import { waitHelperRunning } from "./plugin-state.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
 import { helperSpec } from "./specs.js";
+import { revokeBootstrapToken } from "./vault-objects.js";
 
 export interface RotateOptions {
   name: string;
@@ -52,11 +53,19 @@ export async function rotate(
     throw new VspError(`the helper service of "${o.name}" has no image label`, "run vsp deploy again");
   const current = mountedBootstrapSecret(d);
 
+  for (const name of d.ignoredSecrets)
+    r.warn(
+      `secret ${name} is labelled as a bootstrap secret of "${o.name}" but its labels are malformed; ignored`,
+    );
   // Leftovers of an interrupted rotation: secrets the helper does not mount.
   const removedSecrets: string[] = [];
   for (const s of d.bootstrapSecrets) {
     if (s.id === current?.id) continue;
-    if (s.accessor) await vault.revokeAccessor(s.accessor).catch(() => undefined);
+    const outcome = await revokeBootstrapToken(vault, o.name, s.accessor).catch(() => "gone" as const);
+    if (outcome === "foreign")
+      r.warn(
+        `secret ${s.name} names accessor ${s.accessor}, which is not a bootstrap token of "${o.name}": not revoked`,
+      );
     await removeSecret(engine, s.id).catch(() => undefined);
     removedSecrets.push(s.name);
   }
@@ -88,7 +97,10 @@ export async function rotate(
     await inStep(r, `revoking the old token after ${o.graceMs / 1000}s grace`, async () => {
       await new Promise((res) => setTimeout(res, o.graceMs));
       // Already revoked behind vsp's back is fine: the point is that it is gone.
-      if (await vault.lookupAccessor(current.accessor)) await vault.revokeAccessor(current.accessor);
+      if ((await revokeBootstrapToken(vault, o.name, current.accessor)) === "foreign")
+        r.warn(
+          `the helper's secret names accessor ${current.accessor}, which is not a bootstrap token of "${o.name}": not revoked`,
+        );
     });
   }
   const probeMs = await inStep(r, "probe: the plugin answers with the new token", () =>

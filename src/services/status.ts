@@ -9,6 +9,7 @@ import { describe } from "../errors.js";
 import { type Health, VaultClient, type VaultSettings } from "../vault/client.js";
 import { DEPLOY_LABELS, mountedBootstrapSecret, readDeployment } from "./deployment.js";
 import { type PluginNodeState, pluginStates } from "./plugin-state.js";
+import { isBootstrapToken } from "./vault-objects.js";
 
 export interface StatusReport {
   name: string;
@@ -193,7 +194,12 @@ export async function status(
           const info = await vault.lookupAccessor(mounted.accessor);
           tokenReport.checked = true;
           tokenReport.valid = !!info;
-          if (info) {
+          if (info && !isBootstrapToken(info, name)) {
+            tokenReport.valid = false;
+            problems.push(
+              `the helper's secret names accessor ${printable(mounted.accessor)}, which is not a bootstrap token of "${name}" (forged label?): run vsp bootstrap-token rotate`,
+            );
+          } else if (info) {
             tokenReport.ttlSeconds = info.ttl;
             tokenReport.expireTime = info.expire_time;
             tokenReport.policies = info.policies;
@@ -207,6 +213,10 @@ export async function status(
       }
     }
   }
+  for (const ignored of d.ignoredSecrets)
+    problems.push(
+      `secret ${printable(ignored)} is labelled as a bootstrap secret but its labels are malformed (ignored)`,
+    );
   if (d.bootstrapSecrets.length > 1)
     problems.push(
       `${d.bootstrapSecrets.length} bootstrap secrets exist (an interrupted rotation?): run vsp bootstrap-token rotate`,

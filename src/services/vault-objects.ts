@@ -1,6 +1,6 @@
 // The Vault objects vsp deploy manages (DESIGN §4): plugin policy, task token role, bootstrap token.
 import { policyName, tokenRoleName } from "../../common/contract.js";
-import type { VaultClient } from "../vault/client.js";
+import type { TokenLookup, VaultClient } from "../vault/client.js";
 
 export interface VaultObjectOptions {
   name: string;
@@ -35,7 +35,7 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   };
 }
 
-function toSeconds(d: string): number {
+export function toSeconds(d: string): number {
   const m = d.match(/^(\d+)([smhd]?)$/);
   if (!m) return Number.NaN;
   return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!] ?? 1);
@@ -80,6 +80,33 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
 export const BOOTSTRAP_PERIOD = "24h";
 
 /** A periodic orphan token with the plugin's policy only (the plugin renews it). */
+/**
+ * True when Vault shows a bootstrap token of deployment `name`: exactly the plugin policy and
+ * vsp's metadata. A bootstrap secret is found by its Swarm labels, which anyone with Docker
+ * access can write; its accessor is revoked or adopted only after this check.
+ */
+export function isBootstrapToken(info: TokenLookup, name: string): boolean {
+  const policies = [...(info.policies ?? [])].map((p) => p.toLowerCase()).sort();
+  return (
+    policies.length === 1 &&
+    policies[0] === policyName(name).toLowerCase() &&
+    info.meta?.["vsp-name"] === name
+  );
+}
+
+/** Revokes the token behind a labelled accessor if, and only if, it is one of this deployment's bootstrap tokens. */
+export async function revokeBootstrapToken(
+  vault: VaultClient,
+  name: string,
+  accessor: string,
+): Promise<"revoked" | "gone" | "foreign"> {
+  const info = await vault.lookupAccessor(accessor);
+  if (!info) return "gone";
+  if (!isBootstrapToken(info, name)) return "foreign";
+  await vault.revokeAccessor(accessor);
+  return "revoked";
+}
+
 export async function mintBootstrapToken(
   vault: VaultClient,
   name: string,

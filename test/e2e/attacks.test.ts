@@ -5,7 +5,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type Ground, useGround } from "../ground/ground.js";
+import { waitFor } from "../ground/process.js";
 import { deployArgs, ensureDeployed, vsp } from "../helpers/cli.js";
+import { decoded, getSecret, pluginProcess, pluginSocket } from "../helpers/plugin.js";
+import { pluginLog } from "../helpers/swarm.js";
 import { bao } from "../helpers/vault.js";
 
 let ground: Ground;
@@ -127,5 +130,151 @@ describe("no deployment lets a service name pick any policy", () => {
     }
     const role = await bao(ground, "GET", "auth/token/roles/wide-task");
     assert.equal(role.status, 404);
+  });
+});
+
+describe("forged bootstrap secrets steer no revocation and are never adopted", () => {
+  const name = "atk";
+  const victims: string[] = [];
+  const forged: string[] = [];
+  const forge = async (suffix: string, version: string, accessor: string) => {
+    const created = (await ground.docker.createSecret({
+      Name: `${name}-bootstrap-${suffix}`,
+      Labels: {
+        "com.vsp.managed-by": name,
+        "com.vsp.role": "bootstrap-token",
+        "com.vsp.accessor": accessor,
+        "com.vsp.version": version,
+      },
+      Data: Buffer.from("not-the-bootstrap-token").toString("base64"),
+    } as never)) as { id?: string; ID?: string };
+    forged.push(created.id ?? created.ID ?? "");
+  };
+  const victimAlive = async (accessor: string) =>
+    (await bao(ground, "POST", "auth/token/lookup-accessor", { accessor })).status === 200;
+  const mountedSecretName = async () => {
+    const spec = (await ground.docker.getService(`${name}-helper`).inspect()) as {
+      Spec: { TaskTemplate: { ContainerSpec: { Secrets: { SecretName: string }[] } } };
+    };
+    return spec.Spec.TaskTemplate.ContainerSpec.Secrets[0]!.SecretName;
+  };
+
+  before(async () => {
+    const run = await vsp(ground, [...deployArgs(ground, ["--name", name]), "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    // Tokens of someone else: one with the deployment's plugin policy but not minted by vsp.
+    for (const body of [
+      { policies: ["default"] },
+      { policies: [`${name}-plugin`], no_default_policy: true },
+    ]) {
+      const res = await bao(ground, "POST", "auth/token/create-orphan", { ...body, ttl: "1h" });
+      victims.push((res.json.auth as { accessor: string }).accessor);
+    }
+    await forge("v50", "50", victims[0]!);
+    await forge("v60", "60", victims[1]!);
+    await forge("vinf", "Infinity", victims[0]!);
+  });
+  after(async () => {
+    await vsp(ground, ["remove", "--name", name, "--purge-vault"]);
+    for (const id of forged)
+      await ground.docker
+        .getSecret(id)
+        .remove()
+        .catch(() => undefined);
+  });
+
+  test("deploy again keeps its own secret, not a newer forged one", async () => {
+    const before = await mountedSecretName();
+    const run = await vsp(ground, deployArgs(ground, ["--name", name]));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await mountedSecretName(), before);
+    assert.match(run.stderr, /labels are malformed; ignored/);
+    for (const v of victims) assert.ok(await victimAlive(v), "a foreign token was revoked");
+  });
+
+  test("rotate is not blocked by a malformed version and revokes no foreign accessor", async () => {
+    const run = await vsp(ground, ["bootstrap-token", "rotate", "--name", name, "--grace", "1s"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /not a bootstrap token of "atk": not revoked/);
+    for (const v of victims) assert.ok(await victimAlive(v), "a foreign token was revoked");
+    assert.match(await mountedSecretName(), /^atk-bootstrap-v\d+$/);
+  });
+
+  test("remove --purge-vault revokes no foreign accessor", async () => {
+    await forge("v90", "90", victims[1]!);
+    const run = await vsp(ground, ["remove", "--name", name, "--purge-vault"]);
+    assert.equal(run.code, 0, run.stderr);
+    for (const v of victims) assert.ok(await victimAlive(v), "a foreign token was revoked");
+  });
+});
+
+describe("a container dressed as the helper is not read", () => {
+  test("the plugin reads the helper service's own task on its node, not the newest container with its labels", async () => {
+    const nodeId = ((await ground.docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+    const fake = await ground.docker.createContainer({
+      Image: ground.state.baseImage,
+      Cmd: [
+        "/bin/sh",
+        "-c",
+        "mkdir -p /run/secrets; echo s.forged > /run/secrets/vsp-bootstrap-token; sleep 1000",
+      ],
+      Labels: { "com.vsp.role": "helper", "com.vsp.managed-by": "vsp", "com.docker.swarm.node.id": nodeId },
+      HostConfig: { NetworkMode: "none" },
+    });
+    await fake.start();
+    try {
+      const helper = (await ground.docker.getService("vsp-helper").inspect()) as {
+        Spec: { TaskTemplate: { ContainerSpec: { Secrets: { SecretID: string }[] } } };
+      };
+      const secretId = helper.Spec.TaskTemplate.ContainerSpec.Secrets[0]!.SecretID;
+      const real = (
+        (await ground.docker.getSecret(secretId).inspect()) as { Spec: { Labels: Record<string, string> } }
+      ).Spec.Labels["com.vsp.accessor"];
+      // A fresh plugin process loads its bootstrap token from "the helper" first thing.
+      const old = await pluginProcess(ground);
+      process.kill(old.pid, "SIGKILL");
+      const socket = await pluginSocket(ground);
+      const answer = await waitFor("the restarted plugin to deliver a token", async () => {
+        const p = await pluginProcess(ground).catch(() => undefined);
+        if (!p || p.pid === old.pid) return undefined;
+        const a = await getSecret(socket, {
+          SecretName: "atk_tok",
+          SecretLabels: { "vsp.type": "token", "vsp.ttl": "60s" },
+          ServiceName: "atk_svc",
+          ServiceID: "atksvcid",
+          TaskID: `atktask${Date.now()}`,
+        }).catch(() => undefined);
+        return a?.status === 200 ? a : undefined;
+      });
+      assert.ok(decoded(answer));
+      const loaded = pluginLog(ground).filter((l) => l.msg === "bootstrap token loaded");
+      assert.equal(loaded.at(-1)?.accessor, real);
+    } finally {
+      await fake.remove({ force: true });
+    }
+  });
+});
+
+describe("bounds are refused with the limit named, not capped silently", () => {
+  test("a TTL above the role's max, a wrap longer than a day, a period", async () => {
+    const socket = await pluginSocket(ground);
+    const ask = (labels: Record<string, string>) =>
+      getSecret(socket, {
+        SecretName: "atk_bounds",
+        SecretLabels: labels,
+        ServiceName: "atk_svc",
+        ServiceID: "atksvcid",
+        TaskID: `atkbounds${Date.now()}${Math.random().toString(36).slice(2, 6)}`,
+      });
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ "vsp.type": "token", "vsp.ttl": "48h" }, /above this deployment's task max TTL of 86400s/],
+      [{ "vsp.type": "token", "vsp.wrap": "2d" }, /longer than 24h/],
+      [{ "vsp.type": "token", "vsp.period": "1h" }, /vsp\.period is not supported/],
+    ];
+    for (const [labels, why] of cases) {
+      const a = await ask(labels);
+      assert.equal(decoded(a), undefined);
+      assert.match(String(a.body.Err), why);
+    }
   });
 });

@@ -54,13 +54,17 @@ test("durations: units, sums and bare seconds", () => {
   const spec = parseLabels({
     "vsp.type": "token",
     "vsp.ttl": "1h30m",
-    "vsp.period": "90",
     "vsp.num-uses": "3",
   });
   assert.equal(spec.ttlSeconds, 5400);
-  assert.equal(spec.periodSeconds, 90);
   assert.equal(spec.numUses, 3);
   assert.equal(parseLabels({ "vsp.wrap": "90s" }).wrapSeconds, 90);
+  assert.equal(parseLabels({ "vsp.wrap": "24h" }).wrapSeconds, 86_400);
+  assert.throws(() => parseLabels({ "vsp.wrap": "25h" }), /longer than 24h/);
+  assert.throws(
+    () => parseLabels({ "vsp.type": "token", "vsp.period": "90" }),
+    /vsp\.period is not supported/,
+  );
 });
 
 test("write collects data.* fields", () => {
