@@ -8,7 +8,7 @@ import { createService, removeService, updateService } from "../docker/services.
 import { VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { buildPlugin, contentTag, refs } from "./build.js";
-import { issueBootstrapSecret, readDeployment } from "./deployment.js";
+import { issueBootstrapSecret, readDeployment, servicesMountingBootstrap } from "./deployment.js";
 import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-state.js";
 import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./preflight.js";
 import { probeRoundTrip } from "./probe.js";
@@ -84,6 +84,10 @@ export async function deploy(
 
   const deployment = await readDeployment(engine, o.name);
   const secret = await inStep(r, "bootstrap token", async () => {
+    for (const svc of await servicesMountingBootstrap(engine, deployment))
+      r.warn(
+        `service ${svc} mounts the plugin's bootstrap secret and so holds its token; remove it and rotate`,
+      );
     for (const name of deployment.ignoredSecrets)
       r.warn(
         `secret ${name} is labelled as a bootstrap secret of "${o.name}" but its labels are malformed; ignored`,

@@ -7,7 +7,7 @@ import {
 } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
 import { createSecret, listSecrets, type SecretInfo } from "../docker/secrets.js";
-import { findService, type ServiceInfo } from "../docker/services.js";
+import { findService, listAllServices, type ServiceInfo } from "../docker/services.js";
 import type { VaultClient } from "../vault/client.js";
 import { mintBootstrapToken } from "./vault-objects.js";
 
@@ -55,6 +55,23 @@ export async function readDeployment(engine: Engine, name: string): Promise<Depl
   }
   bootstrapSecrets.sort((a, b) => b.version - a.version);
   return { name, plugin, helper, bootstrapSecrets, ignoredSecrets };
+}
+
+/**
+ * Services other than the helper that mount one of the deployment's bootstrap secrets: a
+ * stack can name any secret as external, and with it gets the plugin's own token.
+ */
+export async function servicesMountingBootstrap(engine: Engine, d: Deployment): Promise<string[]> {
+  const ids = new Set(d.bootstrapSecrets.map((s) => s.id));
+  if (ids.size === 0) return [];
+  const found: string[] = [];
+  for (const svc of await listAllServices(engine)) {
+    if (svc.id === d.helper?.id) continue;
+    const spec = svc.spec as { TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID?: string }[] } } };
+    if ((spec.TaskTemplate?.ContainerSpec?.Secrets ?? []).some((x) => x.SecretID && ids.has(x.SecretID)))
+      found.push(svc.name);
+  }
+  return found;
 }
 
 /** The bootstrap secret the helper mounts now. */

@@ -11,6 +11,7 @@ import {
   issueBootstrapSecret,
   mountedBootstrapSecret,
   readDeployment,
+  servicesMountingBootstrap,
 } from "./deployment.js";
 import { waitHelperRunning } from "./plugin-state.js";
 import { probeRoundTrip } from "./probe.js";
@@ -53,6 +54,10 @@ export async function rotate(
     throw new VspError(`the helper service of "${o.name}" has no image label`, "run vsp deploy again");
   const current = mountedBootstrapSecret(d);
 
+  for (const svc of await servicesMountingBootstrap(engine, d))
+    r.warn(
+      `service ${svc} mounts the bootstrap secret: it holds the old token until this rotation revokes it, and will not get the new one`,
+    );
   for (const name of d.ignoredSecrets)
     r.warn(
       `secret ${name} is labelled as a bootstrap secret of "${o.name}" but its labels are malformed; ignored`,

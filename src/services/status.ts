@@ -7,7 +7,12 @@ import type { Engine } from "../docker/engine.js";
 import { serviceTasks } from "../docker/services.js";
 import { describe } from "../errors.js";
 import { type Health, VaultClient, type VaultSettings } from "../vault/client.js";
-import { DEPLOY_LABELS, mountedBootstrapSecret, readDeployment } from "./deployment.js";
+import {
+  DEPLOY_LABELS,
+  mountedBootstrapSecret,
+  readDeployment,
+  servicesMountingBootstrap,
+} from "./deployment.js";
 import { type PluginNodeState, pluginStates } from "./plugin-state.js";
 import { isBootstrapToken } from "./vault-objects.js";
 
@@ -213,6 +218,10 @@ export async function status(
       }
     }
   }
+  for (const svc of await servicesMountingBootstrap(engine, d))
+    problems.push(
+      `service ${printable(svc)} mounts the plugin's bootstrap secret and so holds its token: remove the secret from it, then run vsp bootstrap-token rotate`,
+    );
   for (const ignored of d.ignoredSecrets)
     problems.push(
       `secret ${printable(ignored)} is labelled as a bootstrap secret but its labels are malformed (ignored)`,

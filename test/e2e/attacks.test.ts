@@ -8,7 +8,7 @@ import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
 import { deployArgs, ensureDeployed, vsp } from "../helpers/cli.js";
 import { decoded, getSecret, pluginProcess, pluginSocket } from "../helpers/plugin.js";
-import { pluginLog } from "../helpers/swarm.js";
+import { deployStack, HOST_NETWORK, pluginLog, removeStack, sleeper } from "../helpers/swarm.js";
 import { bao } from "../helpers/vault.js";
 
 let ground: Ground;
@@ -276,5 +276,29 @@ describe("bounds are refused with the limit named, not capped silently", () => {
       assert.equal(decoded(a), undefined);
       assert.match(String(a.body.Err), why);
     }
+  });
+});
+
+describe("a stack that mounts the bootstrap secret is reported", () => {
+  after(async () => {
+    await removeStack(ground, "grab");
+  });
+  test("vsp status is unhealthy and names the service", async () => {
+    const helper = (await ground.docker.getService("vsp-helper").inspect()) as {
+      Spec: { TaskTemplate: { ContainerSpec: { Secrets: { SecretName: string }[] } } };
+    };
+    const secret = helper.Spec.TaskTemplate.ContainerSpec.Secrets[0]!.SecretName;
+    await deployStack(
+      ground,
+      "grab",
+      `version: "3.8"\nservices:\n${sleeper(ground, "app", 1, "[boot]")}secrets:\n  boot:\n    external: true\n    name: ${secret}\n${HOST_NETWORK}`,
+    );
+    const run = await vsp(ground, ["status", "--json"]);
+    assert.equal(run.code, 1);
+    const report = JSON.parse(run.stdout) as { problems: string[] };
+    assert.ok(
+      report.problems.some((p) => p.includes("service grab_app mounts the plugin's bootstrap secret")),
+      run.stdout,
+    );
   });
 });
