@@ -21,12 +21,44 @@ export function makeContext(
     env,
     out,
     engine: () => {
+      if (!engine) {
+        const clear = plainTcp(env);
+        if (clear) out.warn(clear);
+      }
       engine ??= connectEngine(env);
       return engine;
     },
     engineAddress: engineAddress(env),
-    vault: (addrFlag) => new VaultClient(vaultSettingsFromEnv(env, addrFlag)),
+    vault: (addrFlag) => {
+      const settings = vaultSettingsFromEnv(env, addrFlag);
+      const clear = plainHttp(settings.addr);
+      if (clear) out.warn(clear);
+      return new VaultClient(settings);
+    },
   };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+
+/** A warning when the operator's Vault token would cross a network in clear. */
+export function plainHttp(addr: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(addr);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" || LOOPBACK.test(url.hostname)) return undefined;
+  return `Vault at ${url.origin} is plain http: your Vault token and the bootstrap token travel unencrypted; use https`;
+}
+
+/** A warning when the Docker API (root on the managers) is reached over tcp without TLS. */
+export function plainTcp(env: NodeJS.ProcessEnv): string | undefined {
+  const host = env.DOCKER_HOST ?? "";
+  if (!host.startsWith("tcp://") || env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH) return undefined;
+  const hostname = host.slice("tcp://".length).split(":")[0] ?? "";
+  if (LOOPBACK.test(hostname)) return undefined;
+  return `DOCKER_HOST ${host} is tcp without TLS: anyone on the path can drive the engine; set DOCKER_TLS_VERIFY and DOCKER_CERT_PATH`;
 }
 
 export function parseDurationMs(flag: string, raw: string): number {
