@@ -66,11 +66,20 @@ export async function checkRegistry(registry: string): Promise<string> {
   return base;
 }
 
+/** Every manifest a registry may hold for a tag: Docker v2 and OCI, single-platform or index. */
+export const MANIFEST_TYPES = [
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.oci.image.index.v1+json",
+];
+
 export async function registryHasTag(base: string, repo: string, tag: string): Promise<boolean> {
   try {
     const res = await fetch(`${base}/v2/${repo}/manifests/${tag}`, {
       method: "HEAD",
-      headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+      // Engines with the containerd image store (the default from Engine 29) push OCI manifests.
+      headers: { Accept: MANIFEST_TYPES.join(", ") },
       signal: AbortSignal.timeout(5000),
     });
     return res.status === 200;
