@@ -12,6 +12,7 @@ import { SwarmClusterView, SwarmIssuanceStore } from "./issuance/swarm-store.js"
 import { jsonLogger } from "./log.js";
 import { SecretProvider } from "./provider.js";
 import { VaultRevoker } from "./revoker.js";
+import { RoleLimits } from "./role-limits.js";
 import { createPluginServer, listenUnix } from "./server.js";
 import { readSettings } from "./settings.js";
 import { TokenKeeper } from "./token-keeper.js";
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const tokens = new TokenKeeper(vault, helper, log);
   const failures = new FailureBoard(docker, settings.name, () => helper.localNodeId(), log);
   const revoker = new VaultRevoker(vault, tokens);
+  const roleLimits = new RoleLimits(vault, tokens, settings.tokenRole || tokenRoleName(settings.name), log);
   const records = new SwarmIssuanceStore(docker, settings.name);
   const cluster = new SwarmClusterView(docker, () => helper.localNodeId());
   const ledger = new IssuanceLedger(records, log);
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
       tokenRole: settings.tokenRole,
       policyPrefix: settings.policyPrefix,
       taskPolicies: settings.taskPolicies,
-      taskMaxTtlSeconds: settings.taskMaxTtlSeconds,
+      taskMaxTtlSeconds: () => roleLimits.maxTtlSeconds(),
       kvTokenTtlSeconds: 60,
     },
     log,
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   );
   await listenUnix(server, settings.socketPath);
   leadership.start();
+  roleLimits.start();
   reaper.start();
   log({
     msg: "vsp plugin listening",
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
     failures.stop();
     reaper.stop();
     leadership.stop();
+    roleLimits.stop();
     ledger.stop();
     server.close();
     vault.close();

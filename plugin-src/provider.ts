@@ -20,8 +20,8 @@ export interface ProviderSettings {
   policyPrefix: string;
   /** Globs of the policies task tokens may carry (empty: <prefix>*). */
   taskPolicies?: string[];
-  /** The token role's explicit max TTL (vsp deploy --task-max-ttl): a longer vsp.ttl is refused. */
-  taskMaxTtlSeconds?: number;
+  /** The token role's explicit max TTL as last read (vsp deploy --task-max-ttl): a longer vsp.ttl is refused. */
+  taskMaxTtlSeconds?: () => number | undefined;
   /** Lifetime of a kv task token that is not used up (on an error between calls). */
   kvTokenTtlSeconds: number;
 }
@@ -163,7 +163,7 @@ export class SecretProvider {
   /** vsp.ttl or the default, refused above the role's max instead of being capped silently. */
   private taskTtl(spec: SecretSpec): number {
     const ttl = spec.ttlSeconds ?? DEFAULT_TASK_TTL_SECONDS;
-    const max = this.settings.taskMaxTtlSeconds;
+    const max = this.settings.taskMaxTtlSeconds?.();
     if (max !== undefined && ttl > max) {
       if (spec.ttlSeconds === undefined) return max;
       throw new ProviderError(

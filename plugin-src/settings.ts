@@ -10,8 +10,6 @@ export interface PluginSettings {
   policyPrefix: string;
   /** Globs of the policies task tokens may carry (empty: <prefix>*). */
   taskPolicies: string[];
-  /** The token role's explicit max TTL, when deploy passed it. */
-  taskMaxTtlSeconds?: number;
   vaultTimeoutMs: number;
   vaultRetries: number;
   repeatTtlMs: number;
@@ -52,9 +50,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettin
       .split(",")
       .map((p) => p.trim())
       .filter((p) => p !== ""),
-    taskMaxTtlSeconds: env[PLUGIN_ENV.taskMaxTtl]
-      ? int(env, PLUGIN_ENV.taskMaxTtl, 0, 1, 10 * 365 * 86_400)
-      : undefined,
     vaultTimeoutMs: int(env, PLUGIN_ENV.vaultTimeoutMs, 5000, 100, 60_000),
     vaultRetries: int(env, PLUGIN_ENV.vaultRetries, 2, 0, 5),
     repeatTtlMs: int(env, PLUGIN_ENV.repeatTtlMs, 60_000, 0, 3_600_000),

@@ -14,7 +14,7 @@ import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./prefli
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
 import { helperSpec, pluginServiceSpec, sameHash } from "./specs.js";
-import { ensureVaultObjects, isBootstrapToken, toSeconds, type VaultObjectOptions } from "./vault-objects.js";
+import { ensureVaultObjects, isBootstrapToken, type VaultObjectOptions } from "./vault-objects.js";
 
 export interface DeployOptions {
   name: string;
@@ -127,7 +127,6 @@ export async function deploy(
     vaultCaCertPem: caPem,
     policyPrefix: o.policyPrefix,
     taskPolicies: o.taskPolicies,
-    taskMaxTtlSeconds: toSeconds(o.vaultObjects.taskMaxTtl),
   });
   await inStep(r, "plugin service", async () => {
     if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;

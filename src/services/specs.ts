@@ -64,7 +64,6 @@ export interface PluginServiceOptions {
   vaultCaCertPem?: string;
   policyPrefix: string;
   taskPolicies: string[];
-  taskMaxTtlSeconds: number;
 }
 
 export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unknown> {
@@ -73,7 +72,6 @@ export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unkno
     `${PLUGIN_ENV.name}=${o.name}`,
     `${PLUGIN_ENV.policyPrefix}=${o.policyPrefix}`,
     `${PLUGIN_ENV.taskPolicies}=${o.taskPolicies.join(",")}`,
-    `${PLUGIN_ENV.taskMaxTtl}=${o.taskMaxTtlSeconds}`,
     ...(o.vaultNamespace ? [`${PLUGIN_ENV.vaultNamespace}=${o.vaultNamespace}`] : []),
     ...(o.vaultCaCertPem ? [`${PLUGIN_ENV.vaultCaCert}=${o.vaultCaCertPem}`] : []),
   ];

@@ -19,6 +19,8 @@ export function pluginPolicyText(name: string): string {
     `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,
     "# lookup-accessor: before revoking an ended task's token, check it is one of this role's task tokens.",
     `path "auth/token/lookup-accessor" {\n  capabilities = ["update"]\n}`,
+    "# the role's max TTL: a longer vsp.ttl is refused with the limit named instead of capped.",
+    `path "auth/token/roles/${role}" {\n  capabilities = ["read"]\n}`,
     "",
   ].join("\n");
 }

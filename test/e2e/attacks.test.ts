@@ -266,8 +266,12 @@ describe("bounds are refused with the limit named, not capped silently", () => {
         ServiceID: "atksvcid",
         TaskID: `atkbounds${Date.now()}${Math.random().toString(36).slice(2, 6)}`,
       });
+    // The plugin reads the role's max TTL from Vault soon after it starts.
+    await waitFor("the plugin to know the role's max TTL", async () => {
+      const a = await ask({ "vsp.type": "token", "vsp.ttl": "48h" });
+      return /above this deployment's task max TTL of 86400s/.test(String(a.body.Err)) || undefined;
+    });
     const cases: [Record<string, string>, RegExp][] = [
-      [{ "vsp.type": "token", "vsp.ttl": "48h" }, /above this deployment's task max TTL of 86400s/],
       [{ "vsp.type": "token", "vsp.wrap": "2d" }, /longer than 24h/],
       [{ "vsp.type": "token", "vsp.period": "1h" }, /vsp\.period is not supported/],
     ];
