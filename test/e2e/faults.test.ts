@@ -185,7 +185,7 @@ describe("helper and rotation faults", () => {
     report(
       "helper removed + token revoked",
       stats,
-      /no running helper container of "vf" on this node; run vsp deploy/,
+      /no helper service vf-helper in this swarm; run vsp deploy|no running helper task of "vf" on this node; run vsp deploy/,
       Date.now() - started + (await untilServing()),
     );
   });
