@@ -1,5 +1,8 @@
 // What every command gets: the environment and the output.
+
+import { durationMs } from "../../common/duration.js";
 import { connectEngine, type Engine, engineAddress } from "../docker/engine.js";
+import { UsageError } from "../errors.js";
 import { Output } from "../output.js";
 import { VaultClient, vaultSettingsFromEnv } from "../vault/client.js";
 
@@ -61,8 +64,10 @@ export function plainTcp(env: NodeJS.ProcessEnv): string | undefined {
   return `DOCKER_HOST ${host} is tcp without TLS: anyone on the path can drive the engine; set DOCKER_TLS_VERIFY and DOCKER_CERT_PATH`;
 }
 
+/** A duration flag in ms; not one is a usage error (exit 2). */
 export function parseDurationMs(flag: string, raw: string): number {
-  const m = raw.match(/^(\d+)(ms|s|m|h)?$/);
-  if (!m) throw new Error(`${flag}: "${raw}" is not a duration like 30s or 5m`);
-  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1000);
+  const ms = durationMs(raw);
+  if (ms === undefined)
+    throw new UsageError(`${flag}: "${raw}" is not a duration`, "use e.g. 30s, 5m or 1h30m");
+  return ms;
 }

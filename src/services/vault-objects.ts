@@ -1,5 +1,6 @@
 // The Vault objects vsp deploy manages (DESIGN §4): plugin policy, task token role, bootstrap token.
 import { policyName, tokenRoleName } from "../../common/contract.js";
+import { durationMs } from "../../common/duration.js";
 import type { TokenLookup, VaultClient } from "../vault/client.js";
 
 export interface VaultObjectOptions {
@@ -37,10 +38,10 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   };
 }
 
+/** Seconds of a duration flag, NaN when it is not one. */
 export function toSeconds(d: string): number {
-  const m = d.match(/^(\d+)([smhd]?)$/);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!] ?? 1);
+  const ms = durationMs(d);
+  return ms === undefined ? Number.NaN : ms / 1000;
 }
 
 function sameList(a: unknown, b: unknown[]): boolean {
