@@ -4,6 +4,8 @@
 interface Entry<T> {
   value: Promise<T>;
   expires: number;
+  /** Still being issued: never evicted, or a concurrent repeat would issue a second value. */
+  pending: boolean;
 }
 
 export class RepeatCache<T> {
@@ -33,12 +35,13 @@ export class RepeatCache<T> {
     if (hit && hit.expires > now) return { value: await hit.value, repeat: true };
     if (hit) this.entries.delete(key);
 
+    this.makeRoom(now);
     const promise = produce();
-    const entry: Entry<T> = { value: promise, expires: now + this.ttlMs };
-    this.evict(now);
+    const entry: Entry<T> = { value: promise, expires: now + this.ttlMs, pending: true };
     this.entries.set(key, entry);
     try {
       const value = await promise;
+      entry.pending = false;
       const bound = validMs(value);
       if (bound !== undefined) entry.expires = Math.min(entry.expires, now + bound);
       return { value, repeat: false };
@@ -48,19 +51,24 @@ export class RepeatCache<T> {
     }
   }
 
-  /**
-   * Entries go in roughly in expiry order, so expired ones are dropped from the front; past
-   * the bound the oldest go too. Values are forgotten as soon as they are no longer valid.
-   */
-  private evict(now: number): void {
+  /** Drops every expired entry: lifetimes differ (each value's own TTL), so all are looked at. */
+  private dropExpired(now: number): void {
+    for (const [key, entry] of this.entries)
+      if (!entry.pending && entry.expires <= now) this.entries.delete(key);
+  }
+
+  /** At the bound: expired entries first, then the oldest settled ones; entries being issued stay. */
+  private makeRoom(now: number): void {
+    if (this.entries.size < this.maxEntries) return;
+    this.dropExpired(now);
     for (const [key, entry] of this.entries) {
-      if (entry.expires > now && this.entries.size < this.maxEntries) break;
-      this.entries.delete(key);
+      if (this.entries.size < this.maxEntries) break;
+      if (!entry.pending) this.entries.delete(key);
     }
   }
 
   /** Drops what has expired even when no request comes (call it from a timer). */
   sweep(): void {
-    this.evict(this.now());
+    this.dropExpired(this.now());
   }
 }

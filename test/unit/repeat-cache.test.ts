@@ -66,3 +66,45 @@ test("the memory is bounded", async () => {
     );
   assert.ok(cache.size <= 5);
 });
+
+test("a short-lived value behind a long-lived one is forgotten when it expires", async () => {
+  let now = 0;
+  const cache = new RepeatCache<string>(60_000, 100, () => now);
+  await cache.getOrIssue(
+    "long",
+    async () => "l",
+    () => undefined,
+  );
+  await cache.getOrIssue(
+    "short",
+    async () => "s",
+    () => 5,
+  );
+  now = 10;
+  cache.sweep();
+  assert.equal(cache.size, 1);
+});
+
+test("at the bound, an entry still being issued is not evicted: its concurrent repeat shares it", async () => {
+  const cache = new RepeatCache<string>(60_000, 2);
+  let release: (v: string) => void = () => undefined;
+  let issued = 0;
+  const slow = () => {
+    issued++;
+    return new Promise<string>((r) => {
+      release = r;
+    });
+  };
+  const first = cache.getOrIssue("busy", slow, () => undefined);
+  for (let i = 0; i < 5; i++)
+    await cache.getOrIssue(
+      `k${i}`,
+      async () => "x",
+      () => undefined,
+    );
+  const repeat = cache.getOrIssue("busy", slow, () => undefined);
+  release("v");
+  assert.equal((await first).value, "v");
+  assert.deepEqual(await repeat, { value: "v", repeat: true });
+  assert.equal(issued, 1);
+});
