@@ -79,11 +79,13 @@ export class VaultHttpClient {
       try {
         return await this.once(c);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        // A refused connection never reached Vault, so even a write is safe to retry;
-        // other network faults are retried only for reads.
-        const retryable =
-          code !== undefined && RETRYABLE_CODES.has(code) && (code === "ECONNREFUSED" || c.method === "GET");
+        const { code, reusedSocket } = err as { code?: string; reusedSocket?: boolean };
+        // A refused connection never reached Vault, and a kept-alive socket that Vault had
+        // already closed when we wrote to it is reset before any answer: even a write is
+        // safe to retry then. Other network faults are retried only for reads.
+        const unsent =
+          code === "ECONNREFUSED" || (reusedSocket === true && (code === "ECONNRESET" || code === "EPIPE"));
+        const retryable = code !== undefined && RETRYABLE_CODES.has(code) && (unsent || c.method === "GET");
         if (!retryable || attempt >= this.options.retries || c.signal?.aborted) throw this.describe(err, c);
         attempt++;
         await new Promise((r) => setTimeout(r, 150 * attempt));
@@ -164,7 +166,7 @@ export class VaultHttpClient {
       }, this.options.timeoutMs);
       req.on("error", (e) => {
         clearTimeout(timer);
-        reject(e);
+        reject(Object.assign(e, { reusedSocket: req.reusedSocket }));
       });
       req.end(payload);
     });
