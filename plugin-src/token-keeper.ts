@@ -49,6 +49,7 @@ export class TokenKeeper {
     const info = await this.lookup(candidate);
     this.token = candidate;
     this.info = info;
+    this.renewFailures = 0;
     this.log({ msg: "bootstrap token loaded", accessor: info.accessor, ttl: info.ttlSeconds });
     this.scheduleRenewal();
     return candidate;
@@ -99,33 +100,49 @@ export class TokenKeeper {
   }
 
   private scheduleRenewal(): void {
-    if (this.renewTimer) clearTimeout(this.renewTimer);
     if (this.stopped || !this.info?.renewable || this.info.ttlSeconds <= 0) return;
-    const delayMs = Math.max(5, this.info.ttlSeconds / 2) * 1000;
+    this.schedule(Math.max(5, this.info.ttlSeconds / 2) * 1000);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    if (this.stopped) return;
+    this.nextRenewalMs = delayMs;
     this.renewTimer = setTimeout(() => void this.renew(), delayMs);
     this.renewTimer.unref();
   }
 
-  private async renew(): Promise<void> {
+  /** Delay of the renewal now scheduled (for tests and the log). */
+  nextRenewalMs: number | undefined;
+  private renewFailures = 0;
+
+  /** Renews the token held now; the timer calls it, tests may too. */
+  async renew(): Promise<void> {
     const token = this.token;
     if (!token) return;
     try {
       const res = await this.vault.call({ method: "POST", path: "auth/token/renew-self", token, body: {} });
+      // A reload swapped the token meanwhile: the new one has its own schedule.
+      if (this.token !== token) return;
       const auth = (res.auth ?? {}) as { lease_duration?: number; renewable?: boolean };
       if (this.info) {
         this.info.ttlSeconds = auth.lease_duration ?? this.info.ttlSeconds;
         this.info.renewable = auth.renewable ?? this.info.renewable;
       }
+      this.renewFailures = 0;
       this.log({ msg: "bootstrap token renewed", accessor: this.info?.accessor, ttl: this.info?.ttlSeconds });
       this.scheduleRenewal();
     } catch (err) {
+      if (this.token !== token) return;
       this.log({ level: "warn", msg: "bootstrap token renewal failed", error: (err as Error).message });
       if (err instanceof VaultHttpError && err.permissionDenied) {
         this.token = undefined;
         this.reload().catch(() => undefined);
       } else {
-        this.renewTimer = setTimeout(() => void this.renew(), 10_000);
-        this.renewTimer.unref();
+        // Vault unreachable or sealed: back off (5 s doubling to 5 min, ±20 % jitter).
+        this.renewFailures++;
+        const base = Math.min(300_000, 5000 * 2 ** (this.renewFailures - 1));
+        this.schedule(base * (0.8 + Math.random() * 0.4));
       }
     }
   }
