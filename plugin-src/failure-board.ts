@@ -19,7 +19,9 @@ export class FailureBoard {
   private readonly failures = new Map<string, ServiceFailures>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
-  private warned = false;
+  private flushing: Promise<void> | undefined;
+  private failedFlushes = 0;
+  private stopped = false;
 
   constructor(
     private readonly docker: Docker,
@@ -38,14 +40,29 @@ export class FailureBoard {
     this.failures.set(service, entry);
     while (this.failures.size > MAX_SERVICES) this.failures.delete(this.failures.keys().next().value!);
     this.dirty = true;
-    if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushMs);
-      this.timer.unref();
-    }
+    this.schedule(this.flushMs);
   }
 
-  async flush(): Promise<void> {
-    this.timer = undefined;
+  private schedule(delayMs: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One write at a time; what changes meanwhile, or a failed write, is written by a later one. */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => {
+      this.flushing = undefined;
+      // A failed write backs off (the flush interval doubling, at most a minute).
+      if (this.dirty) this.schedule(Math.min(60_000, this.flushMs * 2 ** this.failedFlushes));
+    });
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
     const labels = {
@@ -75,13 +92,15 @@ export class FailureBoard {
           .getConfig(mine.ID)
           .update({ version: mine.Version.Index, Name: configName, Labels: labels } as never);
       }
+      if (this.failedFlushes > 0) this.log({ msg: "failures published again for vsp status" });
+      this.failedFlushes = 0;
     } catch (err) {
       this.dirty = true;
-      if (!this.warned) {
-        this.warned = true;
+      // The first failure of a run of them is logged; a success ends the run.
+      if (this.failedFlushes++ === 0) {
         this.log({
           level: "warn",
-          msg: "could not publish failures for vsp status",
+          msg: "could not publish failures for vsp status; retrying",
           error: (err as Error).message.slice(0, 200),
         });
       }
@@ -89,6 +108,7 @@ export class FailureBoard {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
 }
