@@ -91,7 +91,12 @@ export async function rotate(
     if (o.crashAfter === "helper") process.kill(process.pid, "SIGKILL");
     if (o.failAfter === "helper") throw new VspError("simulated failure after swapping the helper");
   } catch (err) {
-    await rollback(engine, vault, o.name, imageRef, current, issued, r);
+    const incomplete = await rollback(engine, vault, o.name, imageRef, current, issued, r);
+    if (incomplete)
+      throw new VspError(
+        `rotation failed (${describe(err)}) and the rollback is incomplete: ${incomplete}`,
+        "check the helper service (vsp status), fix the cause and run the rotation again",
+      );
     throw new VspError(
       `rotation failed and was rolled back: ${describe(err)}`,
       "the old token is still in use; fix the cause and run the rotation again",
@@ -124,6 +129,11 @@ export async function rotate(
   };
 }
 
+/**
+ * Puts the helper back on the previous secret, then removes the new secret and revokes its
+ * token. If the helper cannot be put back it may still mount the new secret: then the new
+ * token is left valid and the returned text says so (never a helper holding a revoked token).
+ */
 async function rollback(
   engine: Engine,
   vault: VaultClient,
@@ -132,15 +142,20 @@ async function rollback(
   previous: { id: string; name: string } | undefined,
   issued: BootstrapSecret,
   r: Reporter,
-): Promise<void> {
+): Promise<string | undefined> {
   r.warn("rolling back to the previous bootstrap token");
   if (previous) {
-    const d = await readDeployment(engine, name);
-    if (d.helper && mountedBootstrapSecret(d)?.id !== previous.id) {
-      await updateService(engine, d.helper, helperSpec(name, imageRef, previous)).catch(() => undefined);
-      await waitHelperRunning(engine, name, previous.id).catch(() => undefined);
+    try {
+      const d = await readDeployment(engine, name);
+      if (d.helper && mountedBootstrapSecret(d)?.id !== previous.id) {
+        await updateService(engine, d.helper, helperSpec(name, imageRef, previous));
+        await waitHelperRunning(engine, name, previous.id);
+      }
+    } catch (err) {
+      return `the helper could not be put back on ${previous.name} (${describe(err)}); the new token in ${issued.name} stays valid`;
     }
   }
   await removeSecret(engine, issued.id).catch(() => undefined);
   await vault.revokeAccessor(issued.accessor).catch(() => undefined);
+  return undefined;
 }
