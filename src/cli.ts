@@ -1,4 +1,6 @@
 // The vsp entry point: flags → commands, and the one place that maps errors to exit codes.
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_NAME, DEFAULT_POLICY_PREFIX } from "../common/contract.js";
 import { buildCommand } from "./commands/build.js";
@@ -11,6 +13,16 @@ import { describe, UsageError, VspError } from "./errors.js";
 import { Output } from "./output.js";
 
 type Flags = Record<string, unknown> & { json?: boolean; verbose?: boolean };
+
+/** The version in vsp's package.json (two levels above dist/src/). */
+function packageVersion(): string {
+  try {
+    const file = fileURLToPath(new URL("../../package.json", import.meta.url));
+    return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
@@ -28,6 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   const program = new Command("vsp")
     .description("Vault/OpenBao secrets for Docker Swarm tasks, through a secret-provider plugin")
+    .version(packageVersion(), "-V, --version", "print vsp's version")
     .option("--verbose", "show engine output (build steps, pushes)")
     .exitOverride()
     .showHelpAfterError()
