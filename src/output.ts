@@ -76,8 +76,17 @@ export class Output implements Reporter {
 
   /** The command's result: JSON with --json, else the given human text. */
   result(value: unknown, human: string): void {
-    this.out.write(
-      this.o.json ? `${JSON.stringify(value, null, 2)}\n` : human.endsWith("\n") ? human : `${human}\n`,
-    );
+    this.out.write(this.o.json ? `${jsonText(value)}\n` : human.endsWith("\n") ? human : `${human}\n`);
   }
+}
+
+/**
+ * JSON for machines and terminals alike: JSON.stringify escapes C0 controls but leaves DEL and
+ * the C1 range (e.g. U+009B, a terminal's CSI) raw; text from Swarm objects may carry them.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
