@@ -1,6 +1,7 @@
 // Which policies a task token may carry: a service's policy is <prefix><service name>, and it
 // must match one of the deployment's task-policy globs (Vault's allowed_policies_glob on the
 // role says the same). Vault lowercases policy names, so every comparison ignores case.
+import { printable } from "./printable.js";
 
 /** Policies no task token may carry, whatever the globs say (Vault's role refuses them too). */
 export function forbiddenPolicies(deployment: string): string[] {
@@ -38,4 +39,29 @@ export function policyAllowed(policy: string, globs: string[], deployment: strin
   const lower = policy.toLowerCase();
   if (forbiddenPolicies(deployment).some((f) => f.toLowerCase() === lower)) return false;
   return globs.some((g) => globToRegExp(g).test(policy));
+}
+
+const SAFE_SERVICE = /^[A-Za-z0-9._-]{1,200}$/;
+
+/** The policy a service's task tokens carry, or why they may not carry it. */
+export function servicePolicy(
+  service: string,
+  prefix: string,
+  globs: string[],
+  deployment: string,
+): { policy: string; problem?: string } {
+  const policy = `${prefix}${service}`;
+  if (!SAFE_SERVICE.test(service)) {
+    return {
+      policy,
+      problem: `service name "${printable(service)}" holds characters outside [A-Za-z0-9._-]`,
+    };
+  }
+  if (!policyAllowed(policy, globs, deployment)) {
+    return {
+      policy,
+      problem: `service "${service}" maps to policy "${policy}", which task tokens of this deployment may not carry (allowed: ${globs.join(", ") || "none"}; never root, default or the plugin's own)`,
+    };
+  }
+  return { policy };
 }

@@ -1,7 +1,7 @@
 // Renders Vault data into the bytes a task receives, per vsp.format / vsp.field.
 import { printable } from "../common/printable.js";
+import type { SecretSpec } from "../common/secret-labels.js";
 import { ProviderError } from "./errors.js";
-import type { SecretSpec } from "./labels.js";
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -2,6 +2,7 @@
 import type { GetSecretRequest, GetSecretResponse } from "../common/contract.js";
 import { LABEL_PREFIX, LEGACY_LABEL_PREFIX } from "../common/contract.js";
 import { printable } from "../common/printable.js";
+import { LabelError } from "../common/secret-labels.js";
 import { encodeError, encodeValue } from "./codec.js";
 import { Deadline } from "./deadline.js";
 import { ProviderError } from "./errors.js";
@@ -53,7 +54,8 @@ export function createGetSecretHandler(
         log({ ...base, outcome: repeat ? "repeat" : "ok", ms: round(started), accessor: value.accessor });
       }
       return { status: 200, body: encodeValue(value.value) };
-    } catch (err) {
+    } catch (caught) {
+      const err = caught instanceof LabelError ? new ProviderError(caught.message, "input") : caught;
       const reason = err instanceof ProviderError ? err.message : "internal error (see the plugin log)";
       const message = `vsp: secret "${printable(req.SecretName ?? "?")}" for service "${printable(req.ServiceName ?? "?")}": ${reason}`;
       if (err instanceof ProviderError && err.kind === "already-issued") {

@@ -2,13 +2,12 @@
 // It knows nothing of HTTP; every call for a request is made with a task token.
 import type { GetSecretRequest } from "../common/contract.js";
 import { MAX_VALUE_BYTES, tokenRoleName } from "../common/contract.js";
-import { printable } from "../common/printable.js";
-import { policyAllowed, taskPolicyGlobs } from "../common/task-policies.js";
+import { checkPath, placeholderValues, substitute } from "../common/placeholders.js";
+import { parseLabels, type SecretSpec } from "../common/secret-labels.js";
+import { servicePolicy, taskPolicyGlobs } from "../common/task-policies.js";
 import type { Deadline } from "./deadline.js";
 import { ProviderError } from "./errors.js";
 import { pickField, renderData } from "./formats.js";
-import { parseLabels, type SecretSpec } from "./labels.js";
-import { checkPath, placeholderValues, substitute } from "./placeholders.js";
 import type { Revoker } from "./revoker.js";
 import type { TokenKeeper } from "./token-keeper.js";
 import type { VaultHttpClient, VaultResponse } from "./vault-http.js";
@@ -71,7 +70,6 @@ interface Mount {
 
 /** TTL of token/read/write task tokens when vsp.ttl is not given (the role's max TTL still caps it). */
 export const DEFAULT_TASK_TTL_SECONDS = 3600;
-const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 const MOUNT_CACHE_MS = 5 * 60_000;
 
 export class SecretProvider {
@@ -143,20 +141,9 @@ export class SecretProvider {
   }
 
   private servicePolicy(service: string): string {
-    if (!SAFE_NAME.test(service)) {
-      throw new ProviderError(
-        `service name "${printable(service)}" holds characters outside [A-Za-z0-9._-]`,
-        "policy",
-      );
-    }
-    const policy = `${this.settings.policyPrefix}${service}`;
     const globs = taskPolicyGlobs(this.settings.policyPrefix, this.settings.taskPolicies);
-    if (!policyAllowed(policy, globs, this.settings.name)) {
-      throw new ProviderError(
-        `service "${service}" maps to policy "${policy}", which task tokens of this deployment may not carry (allowed: ${globs.join(", ") || "none"}; never root, default or the plugin's own)`,
-        "policy",
-      );
-    }
+    const { policy, problem } = servicePolicy(service, this.settings.policyPrefix, globs, this.settings.name);
+    if (problem) throw new ProviderError(problem, "policy");
     return policy;
   }
 

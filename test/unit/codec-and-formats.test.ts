@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { printable } from "../../common/printable.js";
+import { parseLabels } from "../../common/secret-labels.js";
 import { decodeGetSecret, encodeError, encodeValue } from "../../plugin-src/codec.js";
 import { renderData } from "../../plugin-src/formats.js";
-import { parseLabels } from "../../plugin-src/labels.js";
 
 test("decodes the documented keys and ignores unknown ones", () => {
   const req = decodeGetSecret(

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { durationMs } from "../../common/duration.js";
-import { parseDurationSeconds } from "../../plugin-src/durations.js";
+import { parseDurationSeconds } from "../../common/secret-labels.js";
 import { parseDurationMs } from "../../src/commands/context.js";
 import { UsageError } from "../../src/errors.js";
 import { toSeconds } from "../../src/services/vault-objects.js";

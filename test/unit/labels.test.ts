@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseLabels } from "../../plugin-src/labels.js";
-import { checkPath, substitute } from "../../plugin-src/placeholders.js";
+import { checkPath, substitute } from "../../common/placeholders.js";
+import { parseLabels } from "../../common/secret-labels.js";
 
 const LEGACY = "dk.almbrand.docker.plugin.secretprovider.vault.";
 

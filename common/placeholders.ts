@@ -1,7 +1,7 @@
 // Placeholder substitution and path validation: the guard against reaching another service's data.
-import type { GetSecretRequest } from "../common/contract.js";
-import { printable } from "../common/printable.js";
-import { ProviderError } from "./errors.js";
+import type { GetSecretRequest } from "./contract.js";
+import { printable } from "./printable.js";
+import { LabelError } from "./secret-labels.js";
 
 const SAFE_VALUE = /^[A-Za-z0-9._-]+$/;
 const SAFE_PATH = /^[A-Za-z0-9._\-/]+$/;
@@ -25,14 +25,14 @@ export function substitute(
 ): string {
   return template.replace(/\{([^{}]*)\}/g, (_all, name: string) => {
     if (!(name in values)) {
-      throw new ProviderError(`${where}: unknown placeholder {${printable(name)}}`);
+      throw new LabelError(`${where}: unknown placeholder {${printable(name)}}`);
     }
     const value = values[name];
     if (value === undefined || value === "") {
-      throw new ProviderError(`${where}: placeholder {${name}} has no value in this request`);
+      throw new LabelError(`${where}: placeholder {${name}} has no value in this request`);
     }
     if (!SAFE_VALUE.test(value) || value === "." || value === "..") {
-      throw new ProviderError(
+      throw new LabelError(
         `${where}: placeholder {${name}} holds characters outside [A-Za-z0-9._-]; refused`,
       );
     }
@@ -44,15 +44,13 @@ export function substitute(
 export function checkPath(where: string, path: string): string {
   const trimmed = path.replace(/^\/+/, "").replace(/\/+$/, "");
   if (trimmed === "" || !SAFE_PATH.test(trimmed)) {
-    throw new ProviderError(
+    throw new LabelError(
       `${where}: path "${printable(path)}" must be non-empty and use only [A-Za-z0-9._-/]`,
     );
   }
   for (const segment of trimmed.split("/")) {
     if (segment === "" || segment === "." || segment === "..") {
-      throw new ProviderError(
-        `${where}: path "${printable(path)}" has an empty, "." or ".." segment; refused`,
-      );
+      throw new LabelError(`${where}: path "${printable(path)}" has an empty, "." or ".." segment; refused`);
     }
   }
   return trimmed;
