@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_NAME, DEFAULT_POLICY_PREFIX } from "../common/contract.js";
 import { buildCommand } from "./commands/build.js";
+import { checkCommand } from "./commands/check.js";
 import { type Context, makeContext } from "./commands/context.js";
 import { deployCommand } from "./commands/deploy.js";
 import { removeCommand } from "./commands/remove.js";
@@ -31,11 +32,12 @@ function examples(lines: string[]): string {
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode = 0;
   const run =
-    (fn: (flags: never, ctx: Context) => Promise<number>) =>
+    (fn: (flags: never, ctx: Context, ...positional: never[]) => Promise<number>) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const flags = cmd.optsWithGlobals() as Flags;
-      exitCode = await fn(flags as never, makeContext(flags, env));
+      const positional = args.slice(0, -2) as never[];
+      exitCode = await fn(flags as never, makeContext(flags, env), ...positional);
     };
 
   const program = new Command("vsp")
@@ -124,6 +126,39 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]),
     )
     .action(run(rotateCommand as never));
+
+  program
+    .command("check")
+    .description(
+      "judge a stack's vsp secrets before it deploys: labels, policy, and what Vault lets the policy do",
+    )
+    .argument(
+      "[stack]",
+      "the stack name you give docker stack deploy (default: the file's name: or its base name)",
+    )
+    .requiredOption(
+      "-c, --compose-file <file>",
+      "compose file (repeat for several, merged as docker does)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .addOption(name())
+    .option("--vault-addr <url>", "Vault address (default $VAULT_ADDR)")
+    .option("--policy-prefix <prefix>", "the deployment's --policy-prefix", DEFAULT_POLICY_PREFIX)
+    .option(
+      "--task-policies <globs>",
+      "the deployment's --task-policies (with --offline; otherwise read from Vault)",
+    )
+    .option("--offline", "check labels and names only; do not ask Vault")
+    .addOption(json())
+    .addHelpText(
+      "after",
+      examples([
+        "vsp check -c compose/kv-pki.yml shop",
+        "vsp check -c stack.yml -c prod.yml mystack --json | jq '.rows[] | select(.ok == false)'",
+        "vsp check -c stack.yml --offline",
+      ]),
+    )
+    .action(run(checkCommand as never));
 
   program
     .command("status")

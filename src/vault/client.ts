@@ -222,11 +222,39 @@ export class VaultClient {
     return ((res.data as { keys?: string[] })?.keys ?? []) as string[];
   }
 
-  /** Capabilities of the operator token on paths, to say early what it may not do. */
-  async capabilities(paths: string[]): Promise<Record<string, string[]>> {
-    const res = await this.call("POST", "sys/capabilities-self", "capabilities", { paths });
+  /** Capabilities on paths of the operator token, or of `token` when given. */
+  async capabilities(paths: string[], token?: string): Promise<Record<string, string[]>> {
+    const res = await this.call("POST", "sys/capabilities-self", "capabilities", { paths }, token);
     const out: Record<string, string[]> = {};
     for (const p of paths) out[p] = (res[p] as string[]) ?? ((res.data as Raw)?.[p] as string[]) ?? [];
     return out;
+  }
+
+  /** A token on a token role (the operator's token asks); the caller revokes it. */
+  async createRoleToken(role: string, body: Raw): Promise<{ token: string; accessor: string }> {
+    const res = await this.call("POST", `auth/token/create/${role}`, `token creation on role ${role}`, body);
+    const auth = res.auth as { client_token: string; accessor: string };
+    return { token: auth.client_token, accessor: auth.accessor };
+  }
+
+  /** The mount holding `path` as `token` sees it; undefined when that token may see none. */
+  async mountOf(
+    path: string,
+    token: string,
+  ): Promise<{ path: string; type: string; version?: string } | undefined> {
+    try {
+      const res = await this.call("GET", `sys/internal/ui/mounts/${path}`, "mount lookup", undefined, token);
+      const d = (res.data ?? {}) as { path?: string; type?: string; options?: { version?: string } | null };
+      if (!d.path) return undefined;
+      return {
+        path: d.path.endsWith("/") ? d.path : `${d.path}/`,
+        type: d.type ?? "",
+        version: d.options?.version,
+      };
+    } catch (err) {
+      if (err instanceof VaultApiError && (err.status === 403 || err.status === 400 || err.status === 404))
+        return undefined;
+      throw err;
+    }
   }
 }

@@ -64,7 +64,7 @@ export async function setUpExampleVault(ground: Ground): Promise<ExampleValues> 
 }
 
 /** The example file as shipped, with the PKI mount renamed for the ground (a separate mount). */
-function exampleFile(ground: Ground, stack: ExampleStack): string {
+export function exampleFile(ground: Ground, stack: ExampleStack): string {
   const src = path.join(ROOT, "compose", EXAMPLES[stack].file);
   if (stack !== "shop") return src;
   const dir = ground.tempDir("example-shop");
