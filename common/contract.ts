@@ -8,11 +8,18 @@ export const LEGACY_LABEL_PREFIX = "dk.almbrand.docker.plugin.secretprovider.vau
 export const PLUGIN_INTERFACE = "docker.secretprovider/1.0";
 export const PLUGIN_SOCKET = "vsp.sock";
 /**
- * A small young generation keeps the plugin's resident memory flat under load (Node's default
- * lets it grow by ~50 MB before the first scavenges settle); the cost is more, shorter scavenges.
+ * The plugin's entrypoint. A plugin gets no image PATH, so `deploy` finds `node` on the base
+ * image's PATH at build time and names it here. A small young generation keeps the plugin's
+ * resident memory flat under load (Node's default lets it grow by ~50 MB before the first
+ * scavenges settle); the cost is more, shorter scavenges.
  */
-export const PLUGIN_ENTRYPOINT = ["/usr/local/bin/node", "--max-semi-space-size=2", "/vsp/plugin.cjs"];
-export const HELPER_COMMAND = ["/usr/local/bin/node", "/vsp/helper.cjs"];
+export function pluginEntrypoint(nodePath: string): string[] {
+  return [nodePath, "--max-semi-space-size=2", "/vsp/plugin.cjs"];
+}
+/** Where the official node images keep it; the default when no build located it. */
+export const DEFAULT_NODE_PATH = "/usr/local/bin/node";
+/** Containers (helper, probe) resolve `node` through their image's PATH. */
+export const HELPER_COMMAND = ["node", "/vsp/helper.cjs"];
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 export const DEFAULT_NAME = "vsp";
 export const DEFAULT_POLICY_PREFIX = "swarm-";
@@ -118,6 +125,8 @@ export const PLUGIN_ENV = {
 
 export interface PluginConfigOptions {
   dockerSocket?: string;
+  /** Absolute path of `node` in the plugin's rootfs. */
+  nodePath?: string;
   description?: string;
 }
 
@@ -169,7 +178,7 @@ export function pluginConfig(opts: PluginConfigOptions = {}): PluginConfig {
   return {
     description: opts.description ?? "vsp: Vault/OpenBao secrets for Swarm tasks",
     documentation: "https://github.com/vsp/vsp",
-    entrypoint: PLUGIN_ENTRYPOINT,
+    entrypoint: pluginEntrypoint(opts.nodePath ?? DEFAULT_NODE_PATH),
     workdir: "/vsp",
     interface: { types: [PLUGIN_INTERFACE], socket: PLUGIN_SOCKET },
     network: { type: "host" },

@@ -101,7 +101,14 @@ export class HelperReader implements BootstrapSource {
     // During a rotation the old and the new helper task may both run: the newest holds the newest token.
     running.sort((a, b) => Date.parse(b.CreatedAt ?? "") - Date.parse(a.CreatedAt ?? ""));
     const chosen = { Id: running[0]!.Status!.ContainerStatus!.ContainerID! };
-    const token = (await this.exec(chosen.Id, ["cat", `/run/secrets/${BOOTSTRAP_SECRET_TARGET}`])).trim();
+    const token = (
+      await this.exec(chosen.Id, [
+        "node",
+        "-e",
+        "process.stdout.write(require('fs').readFileSync(process.argv[1]))",
+        `/run/secrets/${BOOTSTRAP_SECRET_TARGET}`,
+      ])
+    ).trim();
     if (token === "")
       throw new ProviderError(
         "the helper's bootstrap secret is empty; run vsp bootstrap-token rotate",

@@ -54,7 +54,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const name = () => new Option("--name <name>", "deployment name").default(DEFAULT_NAME);
   const json = () => new Option("--json", "print the result as JSON on stdout");
   const baseImage = () =>
-    new Option("--base-image <image>", "base image with /usr/local/bin/node").default("node:20-alpine");
+    new Option("--base-image <image>", "base image with node (Node.js ≥ 20) on its PATH").default(
+      "node:20-alpine",
+    );
   const dockerSocket = () =>
     new Option("--docker-socket <path>", "the managers' Docker socket path, mounted into the plugin").default(
       DEFAULT_DOCKER_SOCKET,

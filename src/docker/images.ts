@@ -49,6 +49,12 @@ export async function imageSize(engine: Engine, tag: string): Promise<number> {
   return info.Size;
 }
 
+/** The environment an image sets (PATH among it). */
+export async function imageEnv(engine: Engine, tag: string): Promise<string[]> {
+  const info = await engine.getImage(tag).inspect();
+  return info.Config?.Env ?? [];
+}
+
 /** The filesystem of an image as a tar stream (through a created, never started, container). */
 export async function withExportedRootfs<T>(
   engine: Engine,

@@ -5,9 +5,11 @@ import path from "node:path";
 import tar from "tar-fs";
 import { DEFAULT_DOCKER_SOCKET, pluginConfig } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
-import { buildImage, type Progress, pushImage, withExportedRootfs } from "../docker/images.js";
+import { buildImage, imageEnv, type Progress, pushImage, withExportedRootfs } from "../docker/images.js";
 import { repackAsPlugin } from "../docker/plugin-tar.js";
 import { createPluginFromTar, listPlugins, pushPlugin, removePlugin } from "../docker/plugins.js";
+import { DEFAULT_PATH, findOnPath, scanRootfs } from "../docker/rootfs-files.js";
+import { VspError } from "../errors.js";
 import { pluginImageContext } from "./paths.js";
 
 export interface BuildOptions {
@@ -34,6 +36,21 @@ export function refs(
 ): { pluginRef: string; imageRef: string } {
   const prefix = registry ? `${registry.replace(/\/$/, "")}/` : "";
   return { pluginRef: `${prefix}${name}:${tag}`, imageRef: `${prefix}${name}-image:${tag}` };
+}
+
+/** Where `node` is on the image's PATH; fails, before anything is pushed, when it is not there. */
+async function locateNode(engine: Engine, imageRef: string, baseImage: string): Promise<string> {
+  const pathVar =
+    (await imageEnv(engine, imageRef)).find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+  const entries = await withExportedRootfs(engine, imageRef, scanRootfs);
+  const found = findOnPath(entries, pathVar, "node");
+  if (!found) {
+    throw new VspError(
+      `the base image ${baseImage} has no node on its PATH (${pathVar})`,
+      "pass --base-image with an image that has Node.js 20 or later on its PATH (e.g. node:20-alpine)",
+    );
+  }
+  return found;
 }
 
 /** A tag derived from what goes into the plugin, so the same inputs give the same tag. */
@@ -64,7 +81,9 @@ export async function buildPlugin(engine: Engine, o: BuildOptions, progress: Pro
   if ((await listPlugins(engine)).some((p) => p.Name === pluginRef || p.Name === `${pluginRef}:latest`)) {
     await removePlugin(engine, pluginRef);
   }
-  const config = JSON.stringify(pluginConfig({ dockerSocket }), null, 2);
+  const nodePath = await locateNode(engine, imageRef, o.baseImage);
+  progress(`node is at ${nodePath} in ${o.baseImage}`);
+  const config = JSON.stringify(pluginConfig({ dockerSocket, nodePath }), null, 2);
   const rootfsBytes = await withExportedRootfs(engine, imageRef, async (exported) => {
     const repacked = repackAsPlugin(exported, config);
     progress(`creating plugin ${pluginRef}`);

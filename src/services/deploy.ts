@@ -13,6 +13,7 @@ import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-s
 import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./preflight.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
+import { checkDockerSocketOnManagers } from "./socket-check.js";
 import { helperSpec, pluginServiceSpec, sameHash } from "./specs.js";
 import { ensureVaultObjects, isBootstrapToken, type VaultObjectOptions } from "./vault-objects.js";
 
@@ -130,6 +131,7 @@ export async function deploy(
   });
   await inStep(r, "plugin service", async () => {
     if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;
+    await checkDockerSocketOnManagers(engine, o.name, imageRef, dockerSocket);
     if (deployment.plugin) {
       // The engine does not re-apply env on a plugin upgrade: recreate the service.
       await removeService(engine, deployment.plugin.id);

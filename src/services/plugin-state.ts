@@ -5,6 +5,7 @@ import { listPlugins } from "../docker/plugins.js";
 import { findService, serviceTasks, type TaskInfo } from "../docker/services.js";
 import { engineFacts } from "../docker/swarm.js";
 import { VspError } from "../errors.js";
+import { describeTasks, hintFor, knownFailure, type NodeName } from "./engine-hints.js";
 import { until } from "./wait.js";
 
 export interface PluginNodeState {
@@ -35,20 +36,23 @@ export async function pluginStates(
 
 export async function waitPluginEnabled(engine: Engine, name: string, timeoutMs = 120_000): Promise<void> {
   let last: Awaited<ReturnType<typeof pluginStates>> | undefined;
+  const describeNodes = () =>
+    last?.nodes.map((n) => `on ${n.hostname}: ${n.taskState}${n.error ? ` (${n.error})` : ""}`).join("; ") ??
+    "no state";
   await until(
     timeoutMs,
     async () => {
       last = await pluginStates(engine, name);
+      const fatal = last.nodes.find((n) => hintFor(n.error)?.fatal);
+      if (fatal)
+        throw new VspError(`the plugin cannot start: ${describeNodes()}`, hintFor(fatal.error)!.hint);
       return last.localEnabled && last.nodes.every((n) => n.taskState === "running") ? true : undefined;
     },
     () =>
       new VspError(
-        `the plugin did not become enabled on every manager within ${timeoutMs / 1000}s: ${
-          last?.nodes
-            .map((n) => `${n.hostname}: ${n.taskState}${n.error ? ` (${n.error})` : ""}`)
-            .join(", ") ?? "no state"
-        }`,
-        "check that the managers can pull from the registry and run dockerd with experimental features",
+        `the plugin did not become enabled on every manager within ${timeoutMs / 1000}s: ${describeNodes()}`,
+        last?.nodes.map((n) => hintFor(n.error)?.hint).find(Boolean) ??
+          "check that the managers can pull from the registry and run dockerd with experimental features",
       ),
   );
 }
@@ -73,24 +77,27 @@ export async function waitHelperRunning(
   timeoutMs = 90_000,
 ): Promise<void> {
   let seen: TaskInfo[] = [];
+  let managers: NodeName[] = [];
   await until(
     timeoutMs,
     async () => {
-      const facts = await engineFacts(engine);
+      managers = (await engineFacts(engine)).managers;
       const svc = await findService(engine, helperServiceName(name));
       if (!svc) return undefined;
-      seen = await serviceTasks(engine, svc.id);
-      const ok = facts.managers.every((m) =>
-        seen.some((t) => t.nodeId === m.id && t.state === "running" && t.secretIds.includes(secretId)),
-      );
+      seen = (await serviceTasks(engine, svc.id)).filter((t) => t.secretIds.includes(secretId));
+      const failure = knownFailure(seen.filter((t) => ["failed", "rejected"].includes(t.state)));
+      if (failure?.hint.fatal)
+        throw new VspError(
+          `the helper service cannot run: ${describeTasks(seen, managers)}`,
+          failure.hint.hint,
+        );
+      const ok = managers.every((m) => seen.some((t) => t.nodeId === m.id && t.state === "running"));
       return ok ? true : undefined;
     },
     () =>
       new VspError(
-        `the helper service did not run with the bootstrap secret on every manager within ${timeoutMs / 1000}s (${
-          seen.map((t) => `${t.state}${t.error ? `: ${t.error}` : ""}`).join(", ") || "no tasks"
-        })`,
-        "check that the managers can pull the vsp image from the registry",
+        `the helper service did not run with the bootstrap secret on every manager within ${timeoutMs / 1000}s: ${describeTasks(seen, managers)}`,
+        knownFailure(seen)?.hint.hint ?? "check that the managers can pull the vsp image from the registry",
       ),
   );
 }

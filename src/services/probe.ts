@@ -6,6 +6,7 @@ import { removeSecretWhenFree } from "../docker/secrets.js";
 import { createService, removeService, serviceTasks } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
+import { hintFor } from "./engine-hints.js";
 import { until } from "./wait.js";
 
 export async function probeRoundTrip(
@@ -34,11 +35,7 @@ export async function probeRoundTrip(
       TaskTemplate: {
         ContainerSpec: {
           Image: imageRef,
-          Command: [
-            "/usr/local/bin/node",
-            "-e",
-            "process.exit(require('fs').statSync('/run/secrets/probe').size>0?0:3)",
-          ],
+          Command: ["node", "-e", "process.exit(require('fs').statSync('/run/secrets/probe').size>0?0:3)"],
           Secrets: [
             {
               File: { Name: "probe", UID: "0", GID: "0", Mode: 0o400 },
@@ -63,7 +60,7 @@ export async function probeRoundTrip(
         if (["failed", "rejected"].includes(t.state)) {
           throw new VspError(
             `the probe task got no secret from the plugin: ${t.error ?? t.state}`,
-            "see the plugin's log lines (vsp status) for the reason Swarm hides",
+            hintFor(t.error)?.hint ?? "see the plugin's log lines (vsp status) for the reason Swarm hides",
           );
         }
         return undefined;

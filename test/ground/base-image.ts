@@ -26,14 +26,34 @@ function copyInto(root: string, hostPath: string, target = hostPath): void {
   fs.chmodSync(dest, 0o755);
 }
 
-export async function buildBaseImage(docker: Docker, busybox: string, workDir: string): Promise<string> {
+export interface BaseImageOptions {
+  tag: string;
+  /** Where node goes in the image; null: an image without node. */
+  nodeAt: string | null;
+  pathVar: string;
+}
+
+const STANDARD: BaseImageOptions = {
+  tag: BASE_IMAGE,
+  nodeAt: "/usr/local/bin/node",
+  pathVar: "/usr/local/bin:/bin",
+};
+
+export async function buildBaseImage(
+  docker: Docker,
+  busybox: string,
+  workDir: string,
+  o: BaseImageOptions = STANDARD,
+): Promise<string> {
   const nodeBin = fs.realpathSync(process.execPath);
-  const ctx = path.join(workDir, "base-image");
+  const ctx = path.join(workDir, `base-image-${o.tag.replace(/[^a-z0-9]+/g, "-")}`);
   const root = path.join(ctx, "rootfs");
   fs.rmSync(ctx, { recursive: true, force: true });
   fs.mkdirSync(root, { recursive: true });
-  copyInto(root, nodeBin, "/usr/local/bin/node");
-  for (const lib of await sharedLibraries(nodeBin)) copyInto(root, lib);
+  if (o.nodeAt) {
+    copyInto(root, nodeBin, o.nodeAt);
+    for (const lib of await sharedLibraries(nodeBin)) copyInto(root, lib);
+  }
   copyInto(root, busybox, "/bin/busybox");
   for (const applet of BUSYBOX_APPLETS) fs.symlinkSync("busybox", path.join(root, "bin", applet));
   fs.mkdirSync(path.join(root, "tmp"), { mode: 0o1777 });
@@ -45,13 +65,12 @@ export async function buildBaseImage(docker: Docker, busybox: string, workDir: s
   fs.writeFileSync(path.join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
   fs.writeFileSync(
     path.join(ctx, "Dockerfile"),
-    'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\nCMD ["/usr/local/bin/node"]\n',
+    `FROM scratch\nCOPY rootfs/ /\nENV PATH=${o.pathVar}\nCMD ["${o.nodeAt ?? "/bin/sh"}"]\n`,
   );
-  const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, {
-    t: BASE_IMAGE,
-  });
+  const stream = await docker.buildImage(tar.pack(ctx) as unknown as NodeJS.ReadableStream, { t: o.tag });
   await followBuild(docker, stream);
-  return BASE_IMAGE;
+  fs.rmSync(ctx, { recursive: true, force: true });
+  return o.tag;
 }
 
 export function followBuild(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
