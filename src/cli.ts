@@ -10,6 +10,7 @@ import { deployCommand } from "./commands/deploy.js";
 import { removeCommand } from "./commands/remove.js";
 import { rotateCommand } from "./commands/rotate.js";
 import { statusCommand } from "./commands/status.js";
+import { engineAddress, engineUnreachable, isConnectError } from "./docker/engine.js";
 import { describe, UsageError, VspError } from "./errors.js";
 import { Output } from "./output.js";
 
@@ -192,6 +193,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (err instanceof VspError) {
       out.error(err.message, err.hint);
       return err instanceof UsageError ? 2 : err.exitCode;
+    }
+    if (isConnectError(err)) {
+      const e = engineUnreachable(engineAddress(env), err);
+      out.error(e.message, e.hint);
+      return 1;
     }
     out.error(describe(err));
     return 1;

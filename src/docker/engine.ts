@@ -1,6 +1,6 @@
 // The Docker engine connection, from DOCKER_HOST like the docker CLI. The only place that builds a client.
 import Docker from "dockerode";
-import { UsageError } from "../errors.js";
+import { describe, UsageError, VspError } from "../errors.js";
 
 export type Engine = Docker;
 
@@ -21,6 +21,34 @@ export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
 
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+}
+
+const CONNECT_ERRORS = new Set([
+  "ENOENT",
+  "ECONNREFUSED",
+  "EACCES",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EPIPE",
+]);
+
+/** The one message for an engine that cannot be reached, whichever command met it. */
+export function engineUnreachable(address: string, err: unknown): VspError {
+  return new VspError(
+    `cannot reach the Docker engine at ${address}: ${describe(err)}`,
+    (err as { code?: string })?.code === "EACCES"
+      ? "run vsp as a user that may use the Docker socket (root or the docker group), or point DOCKER_HOST at a swarm manager"
+      : "start Docker, or point DOCKER_HOST at a swarm manager",
+  );
+}
+
+/** True for a socket-level failure to talk to the engine (not an API error answer). */
+export function isConnectError(err: unknown): boolean {
+  const e = err as { code?: string; statusCode?: number; syscall?: string };
+  return !e?.statusCode && typeof e?.code === "string" && CONNECT_ERRORS.has(e.code);
 }
 
 /** Runs a removal; an object that is already gone (404) is fine. */

@@ -1,6 +1,6 @@
 // Checks before deploy: each failure says exactly what to fix.
 
-import type { Engine } from "../docker/engine.js";
+import { type Engine, engineUnreachable } from "../docker/engine.js";
 import { type EngineFacts, engineFacts } from "../docker/swarm.js";
 import { describe, VspError } from "../errors.js";
 import { VaultApiError, type VaultClient } from "../vault/client.js";
@@ -11,10 +11,7 @@ export async function checkEngine(engine: Engine, address: string): Promise<Engi
     await engine.ping();
     facts = await engineFacts(engine);
   } catch (err) {
-    throw new VspError(
-      `cannot reach the Docker engine at ${address}: ${describe(err)}`,
-      "start Docker or point DOCKER_HOST at a swarm manager",
-    );
+    throw engineUnreachable(address, err);
   }
   if (facts.swarmState !== "active") {
     throw new VspError(

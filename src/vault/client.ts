@@ -26,13 +26,24 @@ export function vaultSettingsFromEnv(env: NodeJS.ProcessEnv, addrFlag?: string):
   };
 }
 
+const VAULT_UNREACHABLE_HINT =
+  "check VAULT_ADDR (or --vault-addr), VAULT_CACERT for https, and that Vault runs and is unsealed";
+
+/** Status 0: Vault did not answer (network, TLS, timeout); every command gives the same hint. */
 export class VaultApiError extends VspError {
   constructor(
     readonly status: number,
     readonly vaultMessage: string,
     what: string,
   ) {
-    super(`Vault ${what}: ${status ? `HTTP ${status}: ` : ""}${vaultMessage}`);
+    super(
+      `Vault ${what}: ${status ? `HTTP ${status}: ` : ""}${vaultMessage}`,
+      status === 0
+        ? VAULT_UNREACHABLE_HINT
+        : status === 503
+          ? "unseal Vault, or wait for it to be active"
+          : undefined,
+    );
   }
 }
 
