@@ -1,10 +1,11 @@
 // The vsp entry point: flags → commands, and the one place that maps errors to exit codes.
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_NAME, DEFAULT_POLICY_PREFIX } from "../common/contract.js";
 import { buildCommand } from "./commands/build.js";
 import { checkCommand } from "./commands/check.js";
+import { bashCompletion, zshCompletion } from "./commands/completion.js";
 import { type Context, makeContext } from "./commands/context.js";
 import { deployCommand } from "./commands/deploy.js";
 import { removeCommand } from "./commands/remove.js";
@@ -179,6 +180,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .addOption(json())
     .addHelpText("after", examples(["vsp remove", "vsp remove --purge-vault"]))
     .action(run(removeCommand as never));
+
+  program
+    .command("completion")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh"]))
+    .addHelpText(
+      "after",
+      examples(["vsp completion bash > /etc/bash_completion.d/vsp", "source <(vsp completion zsh)"]),
+    )
+    .action((shell: string) => {
+      process.stdout.write(shell === "bash" ? bashCompletion(program) : zshCompletion(program));
+    });
 
   try {
     await program.parseAsync(argv, { from: "user" });
