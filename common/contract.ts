@@ -58,6 +58,13 @@ export const ISSUANCE_LABELS = {
   reason: "com.vsp.reason",
 } as const;
 
+/** Labels on secret versions made by a refresh (vsp refresh, automatic rollover). */
+export const REFRESH_LABELS = {
+  /** The name of the first version: what `{secret}` and the default kv path keep meaning. */
+  of: "com.vsp.refresh-of",
+  version: "com.vsp.secret-version",
+} as const;
+
 /** Label of the plugin's status config holding recent failures per service (JSON). */
 export const FAILURES_LABEL = "com.vsp.failures";
 

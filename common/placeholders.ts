@@ -1,5 +1,5 @@
 // Placeholder substitution and path validation: the guard against reaching another service's data.
-import type { GetSecretRequest } from "./contract.js";
+import { type GetSecretRequest, REFRESH_LABELS } from "./contract.js";
 import { printable } from "./printable.js";
 import { LabelError } from "./secret-labels.js";
 
@@ -10,7 +10,8 @@ export function placeholderValues(req: GetSecretRequest): Record<string, string 
   return {
     service: req.ServiceName,
     stack: req.ServiceLabels?.["com.docker.stack.namespace"],
-    secret: req.SecretName,
+    // A refreshed secret's versions keep the first version's name here (vsp refresh).
+    secret: req.SecretLabels?.[REFRESH_LABELS.of] || req.SecretName,
     task: req.TaskName,
     task_id: req.TaskID,
     service_id: req.ServiceID,

@@ -326,7 +326,7 @@ export class SecretProvider {
     policy: string,
     ctx: RequestContext,
   ): Promise<Issued> {
-    const path = this.resolvePath(spec, req, `secret/data/${req.SecretName ?? ""}`);
+    const path = this.resolvePath(spec, req, `secret/data/${placeholderValues(req).secret ?? ""}`);
     let mount = this.knownMount(path);
     // One use for the read and one for the wrap: Vault revokes the token itself once they are
     // spent. Mount detection (sys/internal/ui/mounts) is an unauthenticated path: it spends none.

@@ -8,6 +8,7 @@ import { checkCommand } from "./commands/check.js";
 import { bashCompletion, zshCompletion } from "./commands/completion.js";
 import { type Context, makeContext } from "./commands/context.js";
 import { deployCommand } from "./commands/deploy.js";
+import { refreshCommand } from "./commands/refresh.js";
 import { removeCommand } from "./commands/remove.js";
 import { rotateCommand } from "./commands/rotate.js";
 import { statusCommand } from "./commands/status.js";
@@ -130,6 +131,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]),
     )
     .action(run(rotateCommand as never));
+
+  program
+    .command("refresh")
+    .description(
+      "roll services so each new task gets fresh vsp values (new secret versions, the service's update_config)",
+    )
+    .argument("[services...]", "service names")
+    .option("--stack <name>", "every service of this stack that mounts a vsp secret")
+    .option(
+      "--secret <name>",
+      "only this secret (name, first version's name or target; repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .addOption(name())
+    .option("--timeout <duration>", "how long to wait for the rollouts", "10m")
+    .addOption(json())
+    .addHelpText(
+      "after",
+      examples([
+        "vsp refresh shop_api",
+        "vsp refresh --stack shop --secret api_key",
+        "vsp refresh --stack shop --json",
+      ]),
+    )
+    .action(run(refreshCommand as never));
 
   program
     .command("check")
