@@ -65,10 +65,29 @@ export const REFRESH_LABELS = {
   version: "com.vsp.secret-version",
 } as const;
 
+/** Labels of a service's rollover state (one Swarm config per service with `vsp.refresh`). */
+export const REFRESH_STATE_LABELS = {
+  serviceId: "com.vsp.service-id",
+  service: "com.vsp.service",
+  modes: "com.vsp.refresh-modes",
+  lastAt: "com.vsp.refresh-last-at",
+  outcome: "com.vsp.refresh-outcome",
+  reason: "com.vsp.refresh-reason",
+  nextAt: "com.vsp.refresh-next-at",
+  kvVersions: "com.vsp.refresh-kv-versions",
+  rollout: "com.vsp.refresh-rollout",
+} as const;
+
 /** Label of the plugin's status config holding recent failures per service (JSON). */
 export const FAILURES_LABEL = "com.vsp.failures";
 
-export type ObjectRole = "helper" | "plugin" | "bootstrap-token" | "plugin-status" | "issuance";
+export type ObjectRole =
+  | "helper"
+  | "plugin"
+  | "bootstrap-token"
+  | "plugin-status"
+  | "issuance"
+  | "refresh-state";
 
 /** live: may be in use; revoked: vsp revoked it (or found it gone); failed: vsp would not or could not; kept: vsp.revoke=never. */
 export type IssuanceState = "live" | "revoked" | "failed" | "kept";
@@ -128,6 +147,8 @@ export const PLUGIN_ENV = {
   logLevel: "VSP_LOG_LEVEL",
   requestDeadlineMs: "VSP_REQUEST_DEADLINE_MS",
   reapIntervalMs: "VSP_REAP_INTERVAL_MS",
+  refreshIntervalMs: "VSP_REFRESH_INTERVAL_MS",
+  refreshMaxRolling: "VSP_REFRESH_MAX_ROLLING",
 } as const;
 
 export interface PluginConfigOptions {
@@ -177,6 +198,8 @@ const envDefaults: Record<keyof typeof PLUGIN_ENV, [string, string]> = {
   logLevel: ["info", "info: a log line per request; warn: failures only"],
   requestDeadlineMs: ["20000", "deadline of one GetSecret request in ms (Swarm gives up after 30 s)"],
   reapIntervalMs: ["5000", "how often the leader's plugin revokes credentials of ended tasks, in ms"],
+  refreshIntervalMs: ["20000", "how often the leader's plugin checks services with vsp.refresh, in ms"],
+  refreshMaxRolling: ["2", "at most this many automatic rollouts at once"],
 };
 
 /** config.json of the managed plugin. The docker.sock source is a host path: a build option. */

@@ -2,6 +2,7 @@
 
 import Docker from "dockerode";
 import { tokenRoleName } from "../common/contract.js";
+import { dockerRolloutSwarm } from "../common/rollout-docker.js";
 import { FailureBoard } from "./failure-board.js";
 import { createGetSecretHandler } from "./handler.js";
 import { HelperReader } from "./helper-reader.js";
@@ -11,6 +12,9 @@ import { Reaper } from "./issuance/reaper.js";
 import { SwarmClusterView, SwarmIssuanceStore } from "./issuance/swarm-store.js";
 import { jsonLogger } from "./log.js";
 import { SecretProvider } from "./provider.js";
+import { Refresher } from "./refresh/refresher.js";
+import { SwarmRefreshStateStore } from "./refresh/state-store.js";
+import { DockerRefreshSwarm } from "./refresh/swarm-view.js";
 import { VaultRevoker } from "./revoker.js";
 import { RoleLimits } from "./role-limits.js";
 import { createPluginServer, listenUnix } from "./server.js";
@@ -66,6 +70,20 @@ async function main(): Promise<void> {
     },
     log,
   );
+  const refresher = new Refresher(
+    cluster,
+    new DockerRefreshSwarm(docker, settings.name),
+    dockerRolloutSwarm(docker),
+    new SwarmRefreshStateStore(docker, settings.name),
+    () => records.live(),
+    (req) => provider.kvVersion(req),
+    log,
+    {
+      deployment: settings.name,
+      intervalMs: settings.refreshIntervalMs,
+      maxRolling: settings.refreshMaxRolling,
+    },
+  );
   const handler = createGetSecretHandler(provider, log, {
     repeatTtlMs: settings.repeatTtlMs,
     deadlineMs: settings.requestDeadlineMs,
@@ -79,6 +97,7 @@ async function main(): Promise<void> {
   leadership.start();
   roleLimits.start();
   reaper.start();
+  refresher.start();
   log({
     msg: "vsp plugin listening",
     socket: settings.socketPath,
@@ -95,6 +114,7 @@ async function main(): Promise<void> {
     tokens.stop();
     failures.stop();
     reaper.stop();
+    refresher.stop();
     leadership.stop();
     roleLimits.stop();
     ledger.stop();

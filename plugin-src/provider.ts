@@ -5,7 +5,7 @@ import { MAX_VALUE_BYTES, tokenRoleName } from "../common/contract.js";
 import { checkPath, placeholderValues, substitute } from "../common/placeholders.js";
 import { parseLabels, type SecretSpec } from "../common/secret-labels.js";
 import { servicePolicy, taskPolicyGlobs } from "../common/task-policies.js";
-import type { Deadline } from "./deadline.js";
+import { Deadline } from "./deadline.js";
 import { ProviderError } from "./errors.js";
 import { pickField, renderData } from "./formats.js";
 import type { Revoker } from "./revoker.js";
@@ -320,6 +320,51 @@ export class SecretProvider {
     return mount;
   }
 
+  /**
+   * The current KV v2 version of a kv secret's path, read as the service's tasks would read it
+   * (a one-use token of the service's policy, spent by the read). `kv: 1` for a KV v1 mount,
+   * which has no versions; `pinned` when vsp.version fixes the version.
+   */
+  async kvVersion(
+    req: GetSecretRequest,
+  ): Promise<{ path: string; kv: 1 | 2; version?: number; pinned?: boolean } | undefined> {
+    const spec = parseLabels(req.SecretLabels ?? {});
+    if (spec.type !== "kv") return undefined;
+    const policy = this.servicePolicy(req.ServiceName ?? "");
+    const path = this.resolvePath(spec, req, `secret/data/${placeholderValues(req).secret ?? ""}`);
+    if (spec.version !== undefined) return { path, kv: 2, pinned: true };
+    const deadline = new Deadline(20_000, this.now);
+    const ctx: RequestContext = { deadline, minted: [] };
+    try {
+      const minted = await this.mintTaskToken(
+        req,
+        policy,
+        { ttlSeconds: this.settings.kvTokenTtlSeconds, numUses: 1 },
+        ctx,
+      );
+      const token = (minted.auth as { client_token: string }).client_token;
+      const mount = this.knownMount(path) ?? (await this.detectMount(path, token, deadline.signal));
+      if (mount.version === 1) {
+        await this.revokeMinted(ctx.minted, req);
+        return { path, kv: 1 };
+      }
+      let rest = path.slice(mount.path.length);
+      if (rest.startsWith("data/")) rest = rest.slice(5);
+      const res = await this.vault
+        .call({ method: "GET", path: `${mount.path}data/${rest}`, token, signal: deadline.signal })
+        .catch((err: unknown) => {
+          throw explainRead(err, path, policy);
+        });
+      const version = Number((res.data as { metadata?: { version?: number } } | null)?.metadata?.version);
+      return { path, kv: 2, version: Number.isInteger(version) && version > 0 ? version : undefined };
+    } catch (err) {
+      await this.revokeMinted(ctx.minted, req);
+      throw err;
+    } finally {
+      deadline.done();
+    }
+  }
+
   private async kv(
     spec: SecretSpec,
     req: GetSecretRequest,
@@ -382,6 +427,17 @@ export class SecretProvider {
     return { value: ownBuffer(text), type: "kv", accessor: auth.accessor };
   }
 
+  /** The credential ends with the first of: its token, its lease, a certificate's expiration. */
+  private validSeconds(tokenSeconds: number, res: VaultResponse, data: Record<string, unknown>): number {
+    let valid = tokenSeconds;
+    const lease = Number(res.lease_duration);
+    if (Number.isFinite(lease) && lease > 0) valid = Math.min(valid, lease);
+    const expiration = Number(data.expiration);
+    if (Number.isFinite(expiration) && expiration > 0)
+      valid = Math.min(valid, Math.max(0, Math.floor(expiration - this.now() / 1000)));
+    return valid;
+  }
+
   private async logical(
     spec: SecretSpec,
     req: GetSecretRequest,
@@ -420,7 +476,7 @@ export class SecretProvider {
       type: spec.type,
       accessor: auth.accessor,
       lease: typeof res.lease_id === "string" && res.lease_id ? res.lease_id : undefined,
-      validSeconds: auth.lease_duration,
+      validSeconds: this.validSeconds(auth.lease_duration, res, data),
     };
   }
 }

@@ -15,6 +15,8 @@ export interface PluginSettings {
   repeatTtlMs: number;
   requestDeadlineMs: number;
   reapIntervalMs: number;
+  refreshIntervalMs: number;
+  refreshMaxRolling: number;
   socketPath: string;
   dockerSocket: string;
   /** info: a line per request; warn: failures and warnings only. */
@@ -55,6 +57,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettin
     repeatTtlMs: int(env, PLUGIN_ENV.repeatTtlMs, 60_000, 0, 3_600_000),
     requestDeadlineMs: int(env, PLUGIN_ENV.requestDeadlineMs, 20_000, 1000, 28_000),
     reapIntervalMs: int(env, PLUGIN_ENV.reapIntervalMs, 5000, 500, 60_000),
+    refreshIntervalMs: int(env, PLUGIN_ENV.refreshIntervalMs, 20_000, 1000, 600_000),
+    refreshMaxRolling: int(env, PLUGIN_ENV.refreshMaxRolling, 2, 1, 50),
     logLevel: logLevel(env[PLUGIN_ENV.logLevel]),
     socketPath: env.VSP_PLUGIN_SOCKET ?? "/run/docker/plugins/vsp.sock",
     dockerSocket: env.VSP_DOCKER_SOCKET ?? "/var/run/docker.sock",
