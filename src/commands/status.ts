@@ -45,6 +45,10 @@ function table(r: StatusReport, c: Context["out"]["c"]): string {
     lines.push(
       `  ${printable(i.service)} task ${printable(i.task)} secret ${printable(i.secret)} accessor ${printable(i.accessor ?? "-")}: ${printable(i.reason, 300)}`,
     );
+  for (const f of r.refresh)
+    lines.push(
+      `     rollover          ${printable(f.service)} (${printable(f.modes) || "-"}): ${f.rolling ? "rolling now" : printable(f.outcome ?? "waiting")}, last ${printable(f.lastRollout ?? "never")}, next ${printable(f.nextRollout ?? "on change")}${f.reason ? `: ${printable(f.reason, 200)}` : ""}`,
+    );
   for (const p of r.problems) lines.push(c.red(`  problem: ${p}`));
   return lines.join("\n");
 }

@@ -2,6 +2,7 @@
 
 import { FAILURES_LABEL, ISSUANCE_LABELS, OBJECT_LABELS } from "../../common/contract.js";
 import { printable } from "../../common/printable.js";
+import { parseState } from "../../common/refresh-state.js";
 import { listConfigs } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { serviceTasks } from "../docker/services.js";
@@ -39,6 +40,8 @@ export interface StatusReport {
   recentFailures: { service: string; count: number; last: string; at: string }[];
   /** Task credentials the plugin tracks (from its issuance records; identifiers only). */
   credentials: CredentialReport;
+  /** Services with vsp.refresh: the leader plugin's rollover state (from Swarm configs). */
+  refresh: RefreshReport[];
 }
 
 export interface CredentialIssue {
@@ -60,6 +63,41 @@ export interface CredentialReport {
   notRevoked: CredentialIssue[];
   /** Task ended but Vault could not be reached yet; the leader's plugin keeps trying. */
   pending: CredentialIssue[];
+}
+
+export interface RefreshReport {
+  service: string;
+  modes: string;
+  lastRollout?: string;
+  outcome?: string;
+  reason?: string;
+  nextRollout?: string;
+  rolling: boolean;
+}
+
+async function refreshStates(engine: Engine, name: string): Promise<RefreshReport[]> {
+  const configs = await listConfigs(engine, [
+    `${OBJECT_LABELS.managedBy}=${name}`,
+    `${OBJECT_LABELS.role}=refresh-state`,
+  ]);
+  return configs
+    .flatMap((c) => {
+      const s = parseState(name, c.labels);
+      return s
+        ? [
+            {
+              service: s.service,
+              modes: s.modes,
+              lastRollout: s.lastAt,
+              outcome: s.outcome,
+              reason: s.reason,
+              nextRollout: s.nextAt,
+              rolling: !!s.rollout,
+            },
+          ]
+        : [];
+    })
+    .sort((a, b) => a.service.localeCompare(b.service));
 }
 
 async function credentials(engine: Engine, name: string): Promise<CredentialReport> {
@@ -169,7 +207,11 @@ export async function status(
     bootstrapSecrets: d.bootstrapSecrets.length,
     recentFailures: await recentFailures(engine, name),
     credentials: await credentials(engine, name),
+    refresh: await refreshStates(engine, name),
   };
+  for (const r of report.refresh)
+    if (r.outcome === "failed" || r.outcome === "refused")
+      problems.push(`rollover of ${r.service} ${r.outcome}: ${r.reason ?? "no reason recorded"}`);
   if (report.credentials.notRevoked.length > 0)
     problems.push(
       `${report.credentials.notRevoked.length} task credential(s) were not revoked after their task ended (see credentials)`,
