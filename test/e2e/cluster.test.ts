@@ -438,6 +438,96 @@ ${HOST_NETWORK}`,
     await assertOneCredentialEach("after rotate under scaling");
   });
 
+  it("an on-change rollover started under one leader is finished under the next", async () => {
+    const g = c().ground();
+    await writePolicy(g, "swarm-clr_roll", 'path "secret/data/cl/roll" { capabilities = ["read"] }');
+    await kvPut(g, "cl/roll", { value: "one" });
+    await deployStack(
+      g,
+      "clr",
+      `version: "3.8"
+services:
+  roll:
+    image: ${c().baseImage}
+    command: ["/bin/sleep", "100000"]
+    stop_grace_period: 1s
+    networks: [hostnet]
+    deploy:
+      replicas: 3
+      labels: { "vsp.refresh": "on-change" }
+      update_config: { parallelism: 1, delay: 8s, order: start-first }
+    secrets: [val]
+secrets:
+  val:
+    driver: vsp
+    labels: { vsp.path: secret/cl/roll, vsp.field: value }
+${HOST_NETWORK}`,
+    );
+    const first = await waitRunningOnCluster(c(), "clr_roll", 3);
+    const state = async () => {
+      const st = JSON.parse((await vsp(c().ground(other()), ["status", "--json"])).stdout) as {
+        refresh: { service: string; outcome?: string; lastRollout?: string }[];
+      };
+      return st.refresh.find((r) => r.service === "clr_roll");
+    };
+    await waitFor(
+      "the KV version recorded",
+      async () => {
+        const configs = (await c()
+          .docker(other())
+          .listConfigs({
+            filters: JSON.stringify({ label: ["com.vsp.service=clr_roll"] }),
+          } as never)) as unknown as {
+          Spec: { Labels: Record<string, string> };
+        }[];
+        return (
+          (configs[0]?.Spec.Labels["com.vsp.refresh-kv-versions"] ?? "").includes("cl/roll") || undefined
+        );
+      },
+      90_000,
+      1000,
+    );
+    await kvPut(g, "cl/roll", { value: "two" });
+    const t0 = Date.now();
+    await waitFor(
+      "the rollout to start",
+      async () => ((await state())?.outcome === "rolling" ? true : undefined),
+      90_000,
+      1000,
+    );
+    times.rolloverStart = Date.now() - t0;
+    const leader = await c().leader();
+    await c().restartEngine(leader);
+    await c().waitQuorum();
+    const newLeader = await c().leader();
+    const done = await waitFor(
+      "the rollout to complete",
+      async () => {
+        const s = await state();
+        return s?.outcome === "completed" || s?.outcome === "failed" ? s : undefined;
+      },
+      240_000,
+      2000,
+    );
+    times.rolloverDone = Date.now() - t0;
+    assert.equal(done.outcome, "completed");
+    const rolled = await waitRunningOnCluster(c(), "clr_roll", 3);
+    assert.ok(
+      rolled.every((t) => !first.some((f) => f.taskId === t.taskId)),
+      "every task replaced",
+    );
+    for (const t of rolled) assert.equal(await readSecretOn(c(), t, "val"), "two");
+    const names = (
+      (await c().docker(other()).listSecrets({})) as unknown as { Spec: { Name: string } }[]
+    ).map((x) => x.Spec.Name);
+    assert.ok(names.includes("clr_val.v2") && !names.includes("clr_val"), "the old version is gone");
+    say(
+      `on-change rollover: started ${ms(times.rolloverStart)} after the KV write; leader ${leader.name} restarted mid-rollout, ` +
+        `leader now ${newLeader.name}; completed ${ms(times.rolloverDone)} after the write`,
+    );
+    await removeStackOnCluster(c(), "clr");
+  });
+
   it("docker stack rm: the stack's task tokens and certificate leases are revoked within 30 s", async () => {
     const g = c().ground();
     await c().ground(other()).dockerCli(["stack", "rm", STACK]);
