@@ -10,6 +10,8 @@ export interface DueFacts {
   credentials: { issuedAt: number; lifetimeMs: number }[];
   /** KV paths whose version moved since it was last seen. */
   changedPaths: string[];
+  /** A per-service offset added to every=, so services deployed together do not roll together. */
+  splayMs?: number;
 }
 
 export interface Due {
@@ -32,7 +34,7 @@ export function whenDue(f: DueFacts): Due {
   }
   if (f.modes.everyMs !== undefined)
     candidates.push({
-      at: f.lastRolloutAt + f.modes.everyMs,
+      at: f.lastRolloutAt + f.modes.everyMs + Math.min(f.splayMs ?? 0, f.modes.everyMs / 10),
       why: `every ${Math.round(f.modes.everyMs / 1000)}s`,
     });
   if (candidates.length === 0) return { due: false };
@@ -40,4 +42,11 @@ export function whenDue(f: DueFacts): Due {
   return first.at <= f.now
     ? { due: true, why: first.why, nextAt: first.at }
     : { due: false, nextAt: first.at };
+}
+
+/** A stable offset in [0, maxMs) from the service ID. */
+export function splayFor(serviceId: string, maxMs: number): number {
+  let h = 0;
+  for (const ch of serviceId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % Math.max(1, maxMs);
 }

@@ -20,7 +20,11 @@ import type { IssuanceRecord } from "../issuance/record.js";
 import type { ClusterView } from "../issuance/swarm-store.js";
 import type { LogFn } from "../log.js";
 import { DEFAULT_TASK_TTL_SECONDS } from "../provider.js";
-import { whenDue } from "./due.js";
+import { splayFor, whenDue } from "./due.js";
+
+/** every= rollovers of different services are spread over up to this much (at most a tenth of the period). */
+const SPLAY_MAX_MS = 5 * 60_000;
+
 import type { RefreshStateStore } from "./state-store.js";
 
 export interface ServiceView {
@@ -205,6 +209,7 @@ export class Refresher {
       lastRolloutAt: Date.parse(state.lastAt ?? svc.createdAt) || this.now(),
       credentials: this.credentials(svc, records),
       changedPaths: changed,
+      splayMs: splayFor(svc.id, SPLAY_MAX_MS),
     });
     state.nextAt = due.nextAt !== undefined ? new Date(due.nextAt).toISOString() : undefined;
     if (!due.due) {

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import type { RefreshState } from "../../common/refresh-state.js";
 import type { PortSecret, PortService, RolloutSwarm } from "../../common/rollout.js";
 import type { IssuanceRecord } from "../../plugin-src/issuance/record.js";
-import { whenDue } from "../../plugin-src/refresh/due.js";
+import { splayFor, whenDue } from "../../plugin-src/refresh/due.js";
 import { type KvVersionProbe, Refresher, type ServiceView } from "../../plugin-src/refresh/refresher.js";
 import type { RefreshStateStore } from "../../plugin-src/refresh/state-store.js";
 
@@ -39,6 +39,14 @@ test("whenDue: a KV change is due at once; credentials at two thirds of their li
     credentials: creds,
   });
   assert.deepEqual(every, { due: false, nextAt: T0 + 4000 }, "the earliest mode wins");
+  const splayed = whenDue({
+    ...base,
+    modes: { onChange: false, beforeExpiry: false, everyMs: 600_000 },
+    splayMs: 90_000,
+  });
+  assert.equal(splayed.nextAt, T0 - 1000 + 600_000 + 60_000, "splay is capped at a tenth of the period");
+  assert.equal(splayFor("abc", 1000), splayFor("abc", 1000));
+  assert.ok(splayFor("abc", 1000) < 1000);
 });
 
 class Fake implements RolloutSwarm, RefreshStateStore {
