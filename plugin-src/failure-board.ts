@@ -75,7 +75,7 @@ export class FailureBoard {
       const configName = `${this.name}-plugin-status-${node.slice(0, 12)}`;
       const existing = (await this.docker.listConfigs({
         filters: JSON.stringify({ name: [configName] }),
-      } as never)) as unknown as {
+      })) as unknown as {
         ID: string;
         Version: { Index: number };
         Spec: { Name: string };
@@ -86,11 +86,11 @@ export class FailureBoard {
           Name: configName,
           Labels: labels,
           Data: Buffer.from("vsp plugin status").toString("base64"),
-        } as never);
+        });
       } else {
         await this.docker
           .getConfig(mine.ID)
-          .update({ version: mine.Version.Index, Name: configName, Labels: labels } as never);
+          .update({ version: mine.Version.Index, Name: configName, Labels: labels });
       }
       if (this.failedFlushes > 0) this.log({ msg: "failures published again for vsp status" });
       this.failedFlushes = 0;

@@ -68,7 +68,7 @@ export class HelperReader implements BootstrapSource {
           node: [nodeId],
           "desired-state": ["running"],
         }),
-      } as never)) as unknown as typeof tasks;
+      })) as unknown as typeof tasks;
     } catch (err) {
       if (err instanceof ProviderError) throw err;
       if ((err as { statusCode?: number }).statusCode === 404) {

@@ -34,13 +34,14 @@ function examples(lines: string[]): string {
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode = 0;
+  // Commander's opts are untyped: each command declares the flags it reads, checked here once.
   const run =
-    (fn: (flags: never, ctx: Context, ...positional: never[]) => Promise<number>) =>
+    <F, P extends unknown[]>(fn: (flags: F, ctx: Context, ...positional: P) => Promise<number>) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const flags = cmd.optsWithGlobals() as Flags;
-      const positional = args.slice(0, -2) as never[];
-      exitCode = await fn(flags as never, makeContext(flags, env), ...positional);
+      const positional = args.slice(0, -2) as P;
+      exitCode = await fn(flags as F, makeContext(flags, env), ...positional);
     };
 
   const program = new Command("vsp")
@@ -94,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --task-policies 'app-*,web' --json",
       ]),
     )
-    .action(run(deployCommand as never));
+    .action(run(deployCommand));
 
   program
     .command("build")
@@ -107,7 +108,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--push", "push the plugin and its image")
     .addOption(json())
     .addHelpText("after", examples(["vsp build --registry 127.0.0.1:5000 --push"]))
-    .action(run(buildCommand as never));
+    .action(run(buildCommand));
 
   const token = program.command("bootstrap-token").description("manage the plugin's bootstrap token");
   token
@@ -130,7 +131,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "after",
       examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]),
     )
-    .action(run(rotateCommand as never));
+    .action(run(rotateCommand));
 
   program
     .command("refresh")
@@ -155,7 +156,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "vsp refresh --stack shop --json",
       ]),
     )
-    .action(run(refreshCommand as never));
+    .action(run(refreshCommand));
 
   program
     .command("check")
@@ -188,7 +189,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "vsp check -c stack.yml --offline",
       ]),
     )
-    .action(run(checkCommand as never));
+    .action(run(checkCommand));
 
   program
     .command("status")
@@ -196,7 +197,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .addOption(name())
     .addOption(json())
     .addHelpText("after", examples(["vsp status", "vsp status --json | jq .problems"]))
-    .action(run(statusCommand as never));
+    .action(run(statusCommand));
 
   program
     .command("remove")
@@ -205,7 +206,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--purge-vault", "also delete the policy and token role and revoke the bootstrap token")
     .addOption(json())
     .addHelpText("after", examples(["vsp remove", "vsp remove --purge-vault"]))
-    .action(run(removeCommand as never));
+    .action(run(removeCommand));
 
   program
     .command("completion")

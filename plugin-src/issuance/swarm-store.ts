@@ -46,7 +46,7 @@ export class SwarmIssuanceStore implements IssuanceStore {
       filters: JSON.stringify({
         label: [`${OBJECT_LABELS.managedBy}=${this.deployment}`, `${OBJECT_LABELS.role}=issuance`, ...extra],
       }),
-    } as never)) as unknown as RawConfig[];
+    })) as unknown as RawConfig[];
     const records: IssuanceRecord[] = [];
     for (const c of raw) {
       const r = parseRecord(this.deployment, c.Spec.Labels ?? {}, c.ID, c.Version.Index);
@@ -82,7 +82,7 @@ export class SwarmIssuanceStore implements IssuanceStore {
       Name: recordName(this.deployment, record.task, record.secret),
       Labels: recordLabels(this.deployment, record),
       Data: Buffer.from("vsp issuance record (identifiers only, in the labels)").toString("base64"),
-    } as never);
+    });
   }
 
   async update(record: IssuanceRecord): Promise<void> {
@@ -91,7 +91,7 @@ export class SwarmIssuanceStore implements IssuanceStore {
       version: record.version,
       Name: recordName(this.deployment, record.task, record.secret),
       Labels: recordLabels(this.deployment, record),
-    } as never);
+    });
   }
 
   async remove(record: IssuanceRecord): Promise<void> {
@@ -125,7 +125,7 @@ export class SwarmClusterView implements ClusterView {
       try {
         tasks = (await this.docker.listTasks({
           filters: JSON.stringify({ service: [service] }),
-        } as never)) as unknown as typeof tasks;
+        })) as unknown as typeof tasks;
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) continue; // service gone: so are its tasks
         throw err;

@@ -26,7 +26,7 @@ export class SwarmRefreshStateStore implements RefreshStateStore {
       filters: JSON.stringify({
         label: [`${OBJECT_LABELS.managedBy}=${this.deployment}`, `${OBJECT_LABELS.role}=refresh-state`],
       }),
-    } as never)) as unknown as RawConfig[];
+    })) as unknown as RawConfig[];
     return raw.flatMap((c) => {
       const s = parseState(this.deployment, c.Spec.Labels ?? {}, c.ID, c.Version.Index);
       // Only the config of the expected name counts: another name is not ours to trust.
@@ -40,12 +40,12 @@ export class SwarmRefreshStateStore implements RefreshStateStore {
       Labels: stateLabels(this.deployment, state),
     };
     if (state.id && state.version !== undefined) {
-      await this.docker.getConfig(state.id).update({ version: state.version, ...spec } as never);
+      await this.docker.getConfig(state.id).update({ version: state.version, ...spec });
     } else {
       const res = (await this.docker.createConfig({
         ...spec,
         Data: Buffer.from("vsp rollover state (in the labels)").toString("base64"),
-      } as never)) as unknown as { id?: string; ID?: string };
+      })) as unknown as { id?: string; ID?: string };
       state.id = res.id ?? res.ID;
     }
   }

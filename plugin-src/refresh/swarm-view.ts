@@ -23,7 +23,7 @@ export class DockerRefreshSwarm implements RefreshSwarm {
   async optedIn(): Promise<ServiceView[]> {
     const raw = (await this.docker.listServices({
       filters: JSON.stringify({ label: [REFRESH_LABEL] }),
-    } as never)) as unknown as RawService[];
+    })) as unknown as RawService[];
     const secrets = new Map<
       string,
       { name: string; driver?: string; labels: Record<string, string> } | null
@@ -52,7 +52,7 @@ export class DockerRefreshSwarm implements RefreshSwarm {
       }
       const tasks = (await this.docker.listTasks({
         filters: JSON.stringify({ service: [s.ID], "desired-state": ["running"] }),
-      } as never)) as unknown as { ID: string; Status?: { State?: string } }[];
+      })) as unknown as { ID: string; Status?: { State?: string } }[];
       out.push({
         id: s.ID,
         name: s.Spec.Name,

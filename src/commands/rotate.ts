@@ -2,7 +2,7 @@ import { rotate } from "../services/rotate.js";
 import { type Context, parseDurationMs } from "./context.js";
 
 export async function rotateCommand(
-  flags: { name: string; grace: string; failAfter?: string; crashAfter?: string },
+  flags: { name: string; grace: string; failAfter?: "secret" | "helper"; crashAfter?: "secret" | "helper" },
   ctx: Context,
 ): Promise<number> {
   const result = await rotate(
@@ -11,8 +11,8 @@ export async function rotateCommand(
     {
       name: flags.name,
       graceMs: parseDurationMs("--grace", flags.grace),
-      failAfter: flags.failAfter as never,
-      crashAfter: flags.crashAfter as never,
+      failAfter: flags.failAfter,
+      crashAfter: flags.crashAfter,
     },
     ctx.out,
   );

@@ -10,7 +10,7 @@ export interface ConfigInfo {
 export async function listConfigs(engine: Engine, labelFilters: string[]): Promise<ConfigInfo[]> {
   const raw = (await engine.listConfigs({
     filters: JSON.stringify({ label: labelFilters }),
-  } as never)) as unknown as {
+  })) as unknown as {
     ID: string;
     Spec: { Name: string; Labels?: Record<string, string> };
   }[];

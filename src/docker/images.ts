@@ -40,7 +40,7 @@ export async function buildImage(
 }
 
 export async function pushImage(engine: Engine, tag: string, progress: Progress): Promise<void> {
-  const stream = (await engine.getImage(tag).push({ authconfig: {} } as never)) as unknown;
+  const stream = (await engine.getImage(tag).push({ authconfig: {} })) as unknown;
   await followStream(engine, stream as NodeJS.ReadableStream, `pushing image ${tag}`, progress);
 }
 

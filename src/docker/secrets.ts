@@ -11,7 +11,7 @@ export interface SecretInfo {
 
 export async function listSecrets(engine: Engine, labelFilters: string[] = []): Promise<SecretInfo[]> {
   const raw = (await engine.listSecrets(
-    labelFilters.length ? ({ filters: JSON.stringify({ label: labelFilters }) } as never) : {},
+    labelFilters.length ? { filters: JSON.stringify({ label: labelFilters }) } : {},
   )) as {
     ID: string;
     CreatedAt: string;

@@ -29,7 +29,7 @@ export async function findService(engine: Engine, name: string): Promise<Service
     if (runtime) filters.runtime = [runtime];
     const list = (await engine.listServices({
       filters: JSON.stringify(filters),
-    } as never)) as unknown as Parameters<typeof toInfo>[0][];
+    })) as unknown as Parameters<typeof toInfo>[0][];
     const exact = list.find((s) => s.Spec.Name === name);
     if (exact) return toInfo(exact);
   }
@@ -40,13 +40,13 @@ export async function listAllServices(engine: Engine): Promise<ServiceInfo[]> {
   const plain = (await engine.listServices({})) as unknown as Parameters<typeof toInfo>[0][];
   const plugins = (await engine.listServices({
     filters: JSON.stringify({ runtime: ["plugin"] }),
-  } as never)) as unknown as Parameters<typeof toInfo>[0][];
+  })) as unknown as Parameters<typeof toInfo>[0][];
   const byId = new Map([...plain, ...plugins].map((s) => [s.ID, toInfo(s)]));
   return [...byId.values()];
 }
 
 export async function createService(engine: Engine, spec: Record<string, unknown>): Promise<string> {
-  const res = (await engine.createService(spec as never)) as unknown as { id?: string; ID?: string };
+  const res = (await engine.createService(spec)) as unknown as { id?: string; ID?: string };
   return (res.id ?? res.ID)!;
 }
 
@@ -55,7 +55,7 @@ export async function updateService(
   svc: ServiceInfo,
   spec: Record<string, unknown>,
 ): Promise<void> {
-  await engine.getService(svc.id).update({ ...spec, version: svc.version } as never);
+  await engine.getService(svc.id).update({ ...spec, version: svc.version });
 }
 
 export async function removeService(engine: Engine, id: string): Promise<void> {
@@ -66,7 +66,7 @@ export async function removeService(engine: Engine, id: string): Promise<void> {
 export async function serviceTasks(engine: Engine, serviceId: string, plugin = false): Promise<TaskInfo[]> {
   const filters: Record<string, string[]> = { service: [serviceId] };
   if (plugin) filters.runtime = ["plugin"];
-  const tasks = (await engine.listTasks({ filters: JSON.stringify(filters) } as never)) as unknown as {
+  const tasks = (await engine.listTasks({ filters: JSON.stringify(filters) })) as unknown as {
     ID: string;
     NodeID: string;
     CreatedAt: string;

@@ -27,7 +27,7 @@ export async function engineFacts(engine: Engine): Promise<EngineFacts> {
   if (facts.isManager) {
     const nodes = (await engine.listNodes({
       filters: JSON.stringify({ role: ["manager"] }),
-    } as never)) as unknown as {
+    })) as unknown as {
       ID: string;
       Description: { Hostname: string };
       Status: { State: string };

@@ -26,7 +26,7 @@ export async function probeRoundTrip(
       [`${LABEL_PREFIX}num-uses`]: "1",
     },
     Driver: { Name: name },
-  } as never)) as unknown as { id: string };
+  })) as unknown as { id: string };
   let serviceId: string | undefined;
   try {
     serviceId = await createService(engine, {
