@@ -98,6 +98,10 @@ export function policyName(name: string): string {
 export function tokenRoleName(name: string): string {
   return `${name}-task`;
 }
+/** The token role bootstrap tokens are minted on (period, policy, optional bound CIDRs). */
+export function bootstrapRoleName(name: string): string {
+  return `${name}-bootstrap`;
+}
 export function helperServiceName(name: string): string {
   return `${name}-helper`;
 }

@@ -87,6 +87,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--skip-build", "use a plugin already in the registry")
     .addOption(dockerSocket())
     .option("--task-max-ttl <duration>", "explicit max TTL of task tokens (token role)", "24h")
+    .option(
+      "--bootstrap-cidrs <cidrs>",
+      "where the bootstrap token may be used from: auto (the managers' Swarm addresses), none, or CIDRs (default: unchanged; none at first)",
+    )
     .addOption(json())
     .addHelpText(
       "after",

@@ -1,4 +1,5 @@
 // Errors the CLI shows to users: what failed, why, and what to do. Mapped to exit codes in one place (cli.ts).
+import { redactText } from "../common/redact.js";
 
 export class VspError extends Error {
   constructor(
@@ -18,22 +19,9 @@ export class UsageError extends VspError {
   }
 }
 
-const TOKEN_PATTERNS = [
-  /\b(hvs|hvb|hvr|s|b|r)\.[A-Za-z0-9_-]{20,}/g, // Vault/OpenBao token formats
-  /("?X-Vault-Token"?\s*[:=]\s*"?)[^",\s}]+/gi,
-  /("?(client_token|token|accessor|secret_id|password)"?\s*[:=]\s*"?)[^",\s}]+/gi,
-];
-
 /** Removes anything that looks like a token from a message (HTTP client errors embed request headers). */
 export function redact(text: string, known: string[] = []): string {
-  let out = text;
-  for (const value of known) if (value && value.length >= 4) out = out.split(value).join("[redacted]");
-  for (const re of TOKEN_PATTERNS) {
-    out = out.replace(re, (_m, prefix?: string) =>
-      typeof prefix === "string" ? `${prefix}[redacted]` : "[redacted]",
-    );
-  }
-  return out;
+  return redactText(text, known);
 }
 
 /** A short, redacted description of any thrown value (never its config, headers or stack). */

@@ -17,7 +17,28 @@ export interface DeployFlags {
   skipBuild?: boolean;
   dockerSocket: string;
   taskMaxTtl: string;
+  bootstrapCidrs?: string;
   json?: boolean;
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
+
+/** --bootstrap-cidrs: "auto" (the managers' addresses), "none", or a comma-separated CIDR list. */
+export function parseBootstrapCidrs(raw: string | undefined): "auto" | string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === "auto") return "auto";
+  if (raw === "none" || raw === "") return [];
+  const list = raw
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const bad = list.find((c) => !CIDR.test(c));
+  if (bad)
+    throw new UsageError(
+      `--bootstrap-cidrs: "${bad.slice(0, 60)}" is not a CIDR`,
+      "use auto, none, or e.g. 10.0.0.0/24,10.0.1.5/32",
+    );
+  return list;
 }
 
 export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<number> {
@@ -31,6 +52,7 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
       `--task-max-ttl "${flags.taskMaxTtl}" is not a duration`,
       "use e.g. 24h, 90m or 3600s",
     );
+  const bootstrapCidrs = parseBootstrapCidrs(flags.bootstrapCidrs);
   const explicit = flags.taskPolicies
     ?.split(",")
     .map((p) => p.trim())
@@ -60,6 +82,7 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
       pluginVaultAddr: flags.pluginVaultAddr,
       engineAddress: ctx.engineAddress,
       vaultObjects: { taskMaxTtl: flags.taskMaxTtl },
+      bootstrapCidrs,
     },
     ctx.out,
   );

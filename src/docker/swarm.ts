@@ -7,7 +7,7 @@ export interface EngineFacts {
   swarmState: string;
   isManager: boolean;
   nodeId: string;
-  managers: { id: string; hostname: string; state: string }[];
+  managers: { id: string; hostname: string; state: string; addr: string }[];
 }
 
 export async function engineFacts(engine: Engine): Promise<EngineFacts> {
@@ -30,12 +30,13 @@ export async function engineFacts(engine: Engine): Promise<EngineFacts> {
     })) as unknown as {
       ID: string;
       Description: { Hostname: string };
-      Status: { State: string };
+      Status: { State: string; Addr?: string };
     }[];
     facts.managers = nodes.map((n) => ({
       id: n.ID,
       hostname: n.Description.Hostname,
       state: n.Status.State,
+      addr: n.Status.Addr ?? "",
     }));
   }
   return facts;

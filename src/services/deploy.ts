@@ -1,7 +1,7 @@
 // vsp deploy: preflight, build/push, Vault objects, bootstrap secret, helper, plugin service,
 // then a probe through Swarm. Idempotent: unchanged inputs change nothing.
 import fs from "node:fs";
-import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
+import { bootstrapRoleName, DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import type { Engine } from "../docker/engine.js";
 import { pluginPrivileges } from "../docker/plugins.js";
 import { createService, removeService, updateService } from "../docker/services.js";
@@ -10,11 +10,11 @@ import type { VaultClient } from "../vault/client.js";
 import { buildPlugin, contentTag, refs } from "./build.js";
 import { issueBootstrapSecret, readDeployment, servicesMountingBootstrap } from "./deployment.js";
 import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-state.js";
-import { checkEngine, checkRegistry, checkVault, registryHasTag } from "./preflight.js";
+import { checkEngine, checkRegistry, checkVault, registryDigest, registryHasTag } from "./preflight.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
 import { checkDockerSocketOnManagers } from "./socket-check.js";
-import { helperSpec, pluginServiceSpec, sameHash } from "./specs.js";
+import { expectedPrivileges, helperSpec, pluginServiceSpec, privilegeMismatch, sameHash } from "./specs.js";
 import { ensureVaultObjects, isBootstrapToken, type VaultObjectOptions } from "./vault-objects.js";
 
 export interface DeployOptions {
@@ -30,7 +30,9 @@ export interface DeployOptions {
   /** Vault address as the managers reach it (default: the CLI's). */
   pluginVaultAddr?: string;
   engineAddress: string;
-  vaultObjects: Omit<VaultObjectOptions, "name" | "taskPolicies">;
+  vaultObjects: Omit<VaultObjectOptions, "name" | "taskPolicies" | "bootstrapCidrs">;
+  /** auto: the managers' addresses; []: anywhere; undefined: as the bootstrap role has it. */
+  bootstrapCidrs?: "auto" | string[];
 }
 
 export interface DeployResult {
@@ -42,6 +44,21 @@ export interface DeployResult {
   probeMs?: number;
 }
 
+/** Each manager's Swarm address as a single-host CIDR. */
+export function managerCidrs(managers: { addr: string }[]): string[] {
+  const out = new Set<string>();
+  for (const m of managers) {
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(m.addr)) out.add(`${m.addr}/32`);
+    else if (/^[0-9a-fA-F:]+$/.test(m.addr)) out.add(`${m.addr}/128`);
+  }
+  if (out.size === 0)
+    throw new VspError(
+      "--bootstrap-cidrs auto: no manager address found",
+      "list the CIDRs Vault sees the managers from",
+    );
+  return [...out].sort();
+}
+
 export async function deploy(
   engine: Engine,
   vault: VaultClient,
@@ -49,7 +66,7 @@ export async function deploy(
   r: Reporter,
 ): Promise<DeployResult> {
   const changed: string[] = [];
-  await inStep(r, "checking the Docker engine", () => checkEngine(engine, o.engineAddress));
+  const facts = await inStep(r, "checking the Docker engine", () => checkEngine(engine, o.engineAddress));
   const registryBase = await inStep(r, `checking registry ${o.registry}`, () => checkRegistry(o.registry));
   await inStep(r, `checking Vault at ${vault.addr}`, () => checkVault(vault));
 
@@ -78,7 +95,27 @@ export async function deploy(
     changed.push(`plugin ${pluginRef} built and pushed`);
   }
 
-  const vaultOpts: VaultObjectOptions = { name: o.name, taskPolicies: o.taskPolicies, ...o.vaultObjects };
+  // Deployed by digest: a tag pushed over later changes nothing on the managers.
+  const [pluginDigest, imageDigest] = await Promise.all([
+    registryDigest(registryBase, o.name, tag),
+    registryDigest(registryBase, `${o.name}-image`, tag),
+  ]);
+  if (!pluginDigest || !imageDigest)
+    throw new VspError(
+      `the registry ${o.registry} has no ${!pluginDigest ? pluginRef : imageRef}`,
+      o.skipBuild
+        ? "push it first (vsp build --push), or deploy without --skip-build"
+        : "check that the registry keeps what is pushed to it",
+    );
+  const pinnedPlugin = `${pluginRef}@${pluginDigest}`;
+  const pinnedImage = `${imageRef}@${imageDigest}`;
+
+  const vaultOpts: VaultObjectOptions = {
+    name: o.name,
+    taskPolicies: o.taskPolicies,
+    ...o.vaultObjects,
+    bootstrapCidrs: o.bootstrapCidrs === "auto" ? managerCidrs(facts.managers) : o.bootstrapCidrs,
+  };
   changed.push(
     ...(await inStep(r, "Vault policy and token role", () => ensureVaultObjects(vault, vaultOpts))),
   );
@@ -96,14 +133,20 @@ export async function deploy(
     // Adopt only a secret whose accessor Vault shows as this deployment's bootstrap token.
     for (const s of deployment.bootstrapSecrets) {
       const info = await vault.lookupAccessor(s.accessor);
-      if (info && isBootstrapToken(info, o.name)) return s;
+      if (info && isBootstrapToken(info, o.name)) {
+        if (changed.some((c) => c.startsWith(`token role ${bootstrapRoleName(o.name)}`)))
+          r.warn(
+            "the bootstrap binding changed: run vsp bootstrap-token rotate so the plugin's token carries it",
+          );
+        return s;
+      }
     }
     const issued = await issueBootstrapSecret(engine, vault, deployment);
     changed.push(`bootstrap token ${issued.accessor} in secret ${issued.name}`);
     return issued;
   });
 
-  const helper = helperSpec(o.name, imageRef, secret);
+  const helper = helperSpec(o.name, pinnedImage, secret);
   await inStep(r, "helper service", async () => {
     if (!deployment.helper) {
       await createService(engine, helper);
@@ -116,12 +159,19 @@ export async function deploy(
   });
 
   const caPem = process.env.VAULT_CACERT ? fs.readFileSync(process.env.VAULT_CACERT, "utf8") : undefined;
-  const privileges = await inStep(r, "reading the plugin's privileges", () =>
-    pluginPrivileges(engine, pluginRef),
-  );
+  const privileges = await inStep(r, "reading the plugin's privileges", async () => {
+    const asked = await pluginPrivileges(engine, pinnedPlugin);
+    const unexpected = privilegeMismatch(asked, expectedPrivileges(dockerSocket));
+    if (unexpected)
+      throw new VspError(
+        `the plugin ${pinnedPlugin} in the registry asks for privileges vsp did not generate: ${unexpected}`,
+        "someone pushed another plugin under this tag: deploy without --skip-build (a new build gets a new digest), and allow only the operator to push to the registry",
+      );
+    return asked;
+  });
   const plugin = pluginServiceSpec({
     name: o.name,
-    pluginRef,
+    pluginRef: pinnedPlugin,
     privileges,
     vaultAddr: o.pluginVaultAddr ?? vault.addr,
     vaultNamespace: vault.settings.namespace,
@@ -131,7 +181,7 @@ export async function deploy(
   });
   await inStep(r, "plugin service", async () => {
     if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;
-    await checkDockerSocketOnManagers(engine, o.name, imageRef, dockerSocket);
+    await checkDockerSocketOnManagers(engine, o.name, pinnedImage, dockerSocket);
     if (deployment.plugin) {
       // The engine does not re-apply env on a plugin upgrade: recreate the service.
       await removeService(engine, deployment.plugin.id);
@@ -149,10 +199,17 @@ export async function deploy(
   let probeMs: number | undefined;
   if (changed.length > 0) {
     probeMs = await inStep(r, "probe: a secret through Swarm and the plugin", () =>
-      probeRoundTrip(engine, o.name, imageRef),
+      probeRoundTrip(engine, o.name, pinnedImage),
     );
   }
   if (changed.length === 0) r.info("nothing changed: the deployment already matches");
   if (!secret.accessor) throw new VspError("internal: bootstrap secret without accessor");
-  return { name: o.name, pluginRef, imageRef, changed, bootstrapAccessor: secret.accessor, probeMs };
+  return {
+    name: o.name,
+    pluginRef: pinnedPlugin,
+    imageRef: pinnedImage,
+    changed,
+    bootstrapAccessor: secret.accessor,
+    probeMs,
+  };
 }

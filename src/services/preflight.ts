@@ -71,7 +71,8 @@ export const MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
 ];
 
-export async function registryHasTag(base: string, repo: string, tag: string): Promise<boolean> {
+/** The digest the registry holds for repo:tag, or undefined when it has none. */
+export async function registryDigest(base: string, repo: string, tag: string): Promise<string | undefined> {
   try {
     const res = await fetch(`${base}/v2/${repo}/manifests/${tag}`, {
       method: "HEAD",
@@ -79,10 +80,16 @@ export async function registryHasTag(base: string, repo: string, tag: string): P
       headers: { Accept: MANIFEST_TYPES.join(", ") },
       signal: AbortSignal.timeout(5000),
     });
-    return res.status === 200;
+    if (res.status !== 200) return undefined;
+    const digest = res.headers.get("docker-content-digest") ?? "";
+    return /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+export async function registryHasTag(base: string, repo: string, tag: string): Promise<boolean> {
+  return (await registryDigest(base, repo, tag)) !== undefined;
 }
 
 export async function checkVault(vault: VaultClient): Promise<void> {

@@ -1,5 +1,11 @@
 // vsp remove: what deploy made, and with purgeVault the Vault objects; user secrets stay.
-import { ISSUANCE_LABELS, OBJECT_LABELS, policyName, tokenRoleName } from "../../common/contract.js";
+import {
+  bootstrapRoleName,
+  ISSUANCE_LABELS,
+  OBJECT_LABELS,
+  policyName,
+  tokenRoleName,
+} from "../../common/contract.js";
 import { listConfigs, removeConfig } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { listSecrets, removeSecret, removeSecretWhenFree } from "../docker/secrets.js";
@@ -61,8 +67,13 @@ export async function removeDeployment(
   for (const s of probes) await removeSecret(engine, s.id).catch(() => undefined);
   if (o.purgeVault && vault) {
     await vault.deleteTokenRole(tokenRoleName(o.name));
+    await vault.deleteTokenRole(bootstrapRoleName(o.name));
     await vault.deletePolicy(policyName(o.name));
-    removed.push(`token role ${tokenRoleName(o.name)}`, `policy ${policyName(o.name)}`);
+    removed.push(
+      `token role ${tokenRoleName(o.name)}`,
+      `token role ${bootstrapRoleName(o.name)}`,
+      `policy ${policyName(o.name)}`,
+    );
   }
   const userSecretsLeft = (await listSecrets(engine)).filter((s) => s.driver === o.name).map((s) => s.name);
   if (userSecretsLeft.length > 0) {

@@ -6,6 +6,7 @@ import {
   helperServiceName,
   OBJECT_LABELS,
   PLUGIN_ENV,
+  pluginConfig,
   pluginServiceName,
 } from "../../common/contract.js";
 import type { PluginPrivilege } from "../docker/plugins.js";
@@ -101,4 +102,35 @@ export function sameHash(
 ): boolean {
   const want = (desired.Labels as Record<string, string>)[OBJECT_LABELS.configHash];
   return current?.spec.Labels?.[OBJECT_LABELS.configHash] === want;
+}
+
+/**
+ * The privileges the engine derives from the config.json vsp generates (moby's rules: a host
+ * network, one "mount" per bind source; no devices, no capabilities).
+ */
+export function expectedPrivileges(dockerSocket: string): { name: string; value: string[] }[] {
+  const config = pluginConfig({ dockerSocket });
+  const out: { name: string; value: string[] }[] = [];
+  if (config.network.type && !["null", "bridge"].includes(config.network.type))
+    out.push({ name: "network", value: [config.network.type] });
+  for (const m of config.mounts) if (m.source) out.push({ name: "mount", value: [m.source] });
+  if (config.linux.capabilities.length) out.push({ name: "capabilities", value: config.linux.capabilities });
+  return out;
+}
+
+/** What the registry's plugin asks for beyond or instead of the expected privileges, or undefined. */
+export function privilegeMismatch(
+  asked: { name: string; value: string[] }[],
+  expected: { name: string; value: string[] }[],
+): string | undefined {
+  const key = (p: { name: string; value: string[] }) => `${p.name}=${[...p.value].sort().join(",")}`;
+  const want = new Set(expected.map(key));
+  const got = new Set(asked.map(key));
+  const extra = [...got].filter((k) => !want.has(k));
+  const missing = [...want].filter((k) => !got.has(k));
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  return [
+    ...(extra.length ? [`asks ${extra.join("; ")}`] : []),
+    ...(missing.length ? [`lacks ${missing.join("; ")}`] : []),
+  ].join("; ");
 }

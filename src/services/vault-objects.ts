@@ -1,10 +1,15 @@
 // The Vault objects vsp deploy manages (DESIGN §4): plugin policy, task token role, bootstrap token.
-import { policyName, tokenRoleName } from "../../common/contract.js";
+import { bootstrapRoleName, policyName, tokenRoleName } from "../../common/contract.js";
 import { durationMs } from "../../common/duration.js";
 import type { TokenLookup, VaultClient } from "../vault/client.js";
 
 export interface VaultObjectOptions {
   name: string;
+  /**
+   * CIDRs the bootstrap token may be used from (token_bound_cidrs); [] = anywhere; undefined =
+   * keep what the bootstrap role has.
+   */
+  bootstrapCidrs?: string[];
   /** Globs of the policies task tokens may carry; never "*" (the command checks). */
   taskPolicies: string[];
   taskMaxTtl: string;
@@ -77,10 +82,45 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
     await vault.writeTokenRole(role, want);
     changed.push(`token role ${role}`);
   }
+  const bootRole = bootstrapRoleName(o.name);
+  const haveBoot = await vault.readTokenRole(bootRole);
+  const cidrs = o.bootstrapCidrs ?? listOf(haveBoot?.token_bound_cidrs);
+  const wantBoot = bootstrapRoleBody(o.name, cidrs);
+  const sameBoot =
+    haveBoot !== undefined &&
+    haveBoot.orphan === true &&
+    sameList(haveBoot.allowed_policies, wantBoot.allowed_policies as string[]) &&
+    Number(haveBoot.token_period ?? haveBoot.period) === toSeconds(BOOTSTRAP_PERIOD) &&
+    haveBoot.token_no_default_policy === true &&
+    sameList(listOf(haveBoot.token_bound_cidrs), cidrs);
+  if (!sameBoot) {
+    await vault.writeTokenRole(bootRole, wantBoot);
+    changed.push(
+      `token role ${bootRole}${cidrs.length ? ` (bootstrap token bound to ${cidrs.join(", ")})` : ""}`,
+    );
+  }
   return changed;
 }
 
 export const BOOTSTRAP_PERIOD = "24h";
+
+export function bootstrapRoleBody(name: string, cidrs: string[]): Record<string, unknown> {
+  return {
+    orphan: true,
+    renewable: true,
+    allowed_policies: [policyName(name)],
+    token_no_default_policy: true,
+    token_period: BOOTSTRAP_PERIOD,
+    token_bound_cidrs: cidrs,
+    token_type: "service",
+  };
+}
+
+/** Vault returns lists as arrays, or (for some fields) comma-separated strings. */
+function listOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  return typeof v === "string" && v ? v.split(",") : [];
+}
 
 /** A periodic orphan token with the plugin's policy only (the plugin renews it). */
 /**
@@ -114,11 +154,12 @@ export async function mintBootstrapToken(
   vault: VaultClient,
   name: string,
 ): Promise<{ token: string; accessor: string }> {
-  return vault.createOrphanToken({
+  // On the bootstrap role: its period, its policy and its bound CIDRs (create-orphan ignores those).
+  // Deployments made before the role existed get it here, unbound, on their next rotation.
+  if (!(await vault.readTokenRole(bootstrapRoleName(name))))
+    await vault.writeTokenRole(bootstrapRoleName(name), bootstrapRoleBody(name, []));
+  return vault.createRoleToken(bootstrapRoleName(name), {
     policies: [policyName(name)],
-    no_default_policy: true,
-    period: BOOTSTRAP_PERIOD,
-    renewable: true,
     display_name: `${name}-bootstrap`,
     meta: { "vsp-name": name, purpose: "vsp plugin bootstrap" },
   });

@@ -306,3 +306,88 @@ describe("a stack that mounts the bootstrap secret is reported", () => {
     );
   });
 });
+
+describe("a plugin pushed over vsp's tag after deploy", () => {
+  async function pluginRemote(): Promise<string> {
+    const [svc] = (await ground.docker.listServices({
+      filters: JSON.stringify({ name: ["vsp-plugin"], runtime: ["plugin"] }),
+    })) as unknown as { Spec: { TaskTemplate: { PluginSpec: { Remote: string } } } }[];
+    return svc!.Spec.TaskTemplate.PluginSpec.Remote;
+  }
+
+  test("changes nothing on the managers (deployed by digest), and deploy refuses its other privileges", async () => {
+    const remote = await pluginRemote();
+    const m = remote.match(/^(.+):(c-[a-f0-9]+)@(sha256:[a-f0-9]{64})$/);
+    assert.ok(m, `the plugin is deployed by digest: ${remote}`);
+    const [, , tag, digest] = m;
+    const [helper] = (await ground.docker.listServices({
+      filters: JSON.stringify({ name: ["vsp-helper"] }),
+    })) as unknown as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }[];
+    assert.match(helper!.Spec.TaskTemplate.ContainerSpec.Image, /-image:c-[a-f0-9]+@sha256:[a-f0-9]{64}$/);
+    const build = (socket: string) =>
+      vsp(ground, [
+        "build",
+        "--registry",
+        ground.registry,
+        "--tag",
+        tag!,
+        "--base-image",
+        ground.state.baseImage,
+        "--docker-socket",
+        socket,
+        "--push",
+      ]);
+    try {
+      // The impostor mounts the host's /etc instead of the Docker socket.
+      const pushed = await build("/etc");
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const run = await vsp(ground, [...deployArgs(ground, ["--skip-build", "--tag", tag!])]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /asks for privileges vsp did not generate: asks mount=\/etc; lacks mount=/);
+      assert.match(run.stderr, /allow only the operator to push to the registry/);
+      assert.equal(await pluginRemote(), remote, "the plugin service still pins the deployed digest");
+      assert.ok(remote.endsWith(digest!));
+    } finally {
+      // Put vsp's own plugin back under the tag for the files that deploy after this one.
+      const restored = await build(ground.state.dockerd.socket);
+      assert.equal(restored.code, 0, restored.stderr);
+    }
+  });
+});
+
+describe("the bootstrap token can be bound to where the managers are", () => {
+  const names = ["vspbound", "vspbadnet"];
+  after(async () => {
+    for (const name of names) await vsp(ground, ["remove", "--name", name, "--purge-vault"]);
+  });
+
+  async function boundCidrs(name: string): Promise<string[]> {
+    const [secret] = (await ground.docker.listSecrets({
+      filters: JSON.stringify({ label: [`com.vsp.managed-by=${name}`, "com.vsp.role=bootstrap-token"] }),
+    })) as unknown as { Spec: { Labels: Record<string, string> } }[];
+    const look = await bao(ground, "POST", "auth/token/lookup-accessor", {
+      accessor: secret!.Spec.Labels["com.vsp.accessor"],
+    });
+    return ((look.json.data as { bound_cidrs?: string[] | null }).bound_cidrs ?? []).map(String);
+  }
+
+  test("auto binds it to the managers' addresses and deliveries work; elsewhere, Vault refuses the plugin", async () => {
+    const ok = await vsp(ground, [
+      ...deployArgs(ground, ["--name", "vspbound", "--bootstrap-cidrs", "auto"]),
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(await boundCidrs("vspbound"), ["127.0.0.1/32"]);
+    // 192.0.2.0/24 (TEST-NET-1) is where no manager is: the plugin's own calls are refused.
+    const bad = await vsp(ground, [
+      ...deployArgs(ground, ["--name", "vspbadnet", "--bootstrap-cidrs", "192.0.2.0/24"]),
+    ]);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /probe/);
+    assert.deepEqual(await boundCidrs("vspbadnet"), ["192.0.2.0/24"]);
+    const usage = await vsp(ground, [
+      ...deployArgs(ground, ["--name", "vspbadnet", "--bootstrap-cidrs", "everywhere"]),
+    ]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /"everywhere" is not a CIDR/);
+  });
+});
