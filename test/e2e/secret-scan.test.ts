@@ -64,10 +64,7 @@ function tokensFromAudit(file: string, from: number): string[] {
 }
 
 test("values and tokens appear in no log, spec, environment or CLI output", async () => {
-  await deployStack(
-    ground,
-    "scan",
-    `version: "3.8"
+  const compose = `version: "3.8"
 services:
   app:
     image: ${ground.state.baseImage}
@@ -80,11 +77,27 @@ secrets:
   db: { driver: vsp, labels: { vsp.path: secret/scan/app, vsp.field: password } }
   tok: { driver: vsp, labels: { vsp.type: token } }
   wrapped: { driver: vsp, labels: { vsp.type: token, vsp.wrap: "true" } }
-${HOST_NETWORK}`,
-  );
+${HOST_NETWORK}`;
+  await deployStack(ground, "scan", compose);
+  const first = await waitRunning(ground, "scan_app", 2);
+  const firstTokens = await readSecretInTasks(ground, first, "tok");
+  // The newer commands' output too: check (people and --json), refresh (rolls new tokens).
+  const file = path.join(ground.tempDir("scan-check"), "compose.yml");
+  fs.writeFileSync(file, compose);
+  for (const args of [
+    ["check", "-c", file, "scan"],
+    ["check", "-c", file, "scan", "--json"],
+    ["refresh", "scan_app", "--json"],
+    ["status", "--json"],
+  ]) {
+    const run = await vsp(ground, args);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    outputs.push(run.stdout, run.stderr);
+  }
   const tasks = await waitRunning(ground, "scan_app", 2);
   assert.deepEqual(await readSecretInTasks(ground, tasks, "db"), [value, value]);
   const delivered = [
+    ...firstTokens,
     ...(await readSecretInTasks(ground, tasks, "tok")),
     ...(await readSecretInTasks(ground, tasks, "wrapped")),
   ];
