@@ -69,7 +69,21 @@ before(async () => {
   await kvPut(ground, "ro/app", { value: `first-${randomBytes(4).toString("hex")}` });
 });
 after(async () => {
-  if (ground) await removeStack(ground, "ro");
+  if (!ground) return;
+  await removeStack(ground, "ro");
+  // The leader drops the rollover states of removed services on its next pass; later files
+  // expect a healthy vsp status.
+  await waitFor(
+    "the ro_ rollover states to go",
+    async () => {
+      const left = (await ground.docker.listConfigs({
+        filters: JSON.stringify({ label: ["com.vsp.role=refresh-state"] }),
+      })) as unknown as { Spec: { Labels: Record<string, string> } }[];
+      return left.some((c) => (c.Spec.Labels["com.vsp.service"] ?? "").startsWith("ro_")) ? undefined : true;
+    },
+    60_000,
+    1000,
+  );
 });
 
 test("on-change, before-expiry, and modes that cannot work", async () => {
