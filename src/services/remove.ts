@@ -52,10 +52,18 @@ export async function removeDeployment(
     }
     removed.push(`secret ${s.name}`);
   }
-  for (const c of await listConfigs(engine, [
-    `${OBJECT_LABELS.managedBy}=${o.name}`,
-    `${OBJECT_LABELS.role}=plugin-status`,
-  ])) {
+  const boards = [
+    ...(await listConfigs(engine, [
+      `${OBJECT_LABELS.managedBy}=${o.name}`,
+      `${OBJECT_LABELS.role}=plugin-status`,
+    ])),
+    // Rollover states: without the plugin nothing rolls; a later deploy starts afresh.
+    ...(await listConfigs(engine, [
+      `${OBJECT_LABELS.managedBy}=${o.name}`,
+      `${OBJECT_LABELS.role}=refresh-state`,
+    ])),
+  ];
+  for (const c of boards) {
     await removeConfig(engine, c.id).catch(() => undefined);
     removed.push(`config ${c.name}`);
   }
