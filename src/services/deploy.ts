@@ -107,7 +107,10 @@ export async function deploy(
         ? "push it first (vsp build --push), or deploy without --skip-build"
         : "check that the registry keeps what is pushed to it",
     );
-  const pinnedPlugin = `${pluginRef}@${pluginDigest}`;
+  // The plugin goes by tag: Engine 20.10's dockerd dies on a digest in a plugin reference
+  // (seen with /plugins/privileges). Its digest is recorded on the service; vsp status reports a
+  // tag pushed over since.
+  const pinnedPlugin = pluginRef;
   const pinnedImage = `${imageRef}@${imageDigest}`;
 
   const vaultOpts: VaultObjectOptions = {
@@ -167,11 +170,17 @@ export async function deploy(
         `the plugin ${pinnedPlugin} in the registry asks for privileges vsp did not generate: ${unexpected}`,
         "someone pushed another plugin under this tag: deploy without --skip-build (a new build gets a new digest), and allow only the operator to push to the registry",
       );
+    if ((await registryDigest(registryBase, o.name, tag)) !== pluginDigest)
+      throw new VspError(
+        `the plugin tag ${pluginRef} changed in the registry while deploy was reading it`,
+        "someone is pushing to vsp's tags: allow only the operator to push to the registry, then deploy again",
+      );
     return asked;
   });
   const plugin = pluginServiceSpec({
     name: o.name,
     pluginRef: pinnedPlugin,
+    pluginDigest,
     privileges,
     vaultAddr: o.pluginVaultAddr ?? vault.addr,
     vaultNamespace: vault.settings.namespace,

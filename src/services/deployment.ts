@@ -15,6 +15,7 @@ export const DEPLOY_LABELS = {
   vaultAddr: "com.vsp.vault-addr",
   policyPrefix: "com.vsp.policy-prefix",
   pluginRef: "com.vsp.plugin-ref",
+  pluginDigest: "com.vsp.plugin-digest",
   imageRef: "com.vsp.image-ref",
   rotatedAt: "com.vsp.rotated-at",
 } as const;

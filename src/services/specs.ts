@@ -59,6 +59,8 @@ export function helperSpec(
 export interface PluginServiceOptions {
   name: string;
   pluginRef: string;
+  /** The registry's digest of pluginRef when deployed (recorded, for vsp status). */
+  pluginDigest?: string;
   privileges: PluginPrivilege[];
   vaultAddr: string;
   vaultNamespace?: string;
@@ -89,6 +91,7 @@ export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unkno
       [DEPLOY_LABELS.vaultAddr]: o.vaultAddr,
       [DEPLOY_LABELS.policyPrefix]: o.policyPrefix,
       [DEPLOY_LABELS.pluginRef]: o.pluginRef,
+      ...(o.pluginDigest ? { [DEPLOY_LABELS.pluginDigest]: o.pluginDigest } : {}),
       [OBJECT_LABELS.configHash]: specHash(taskTemplate),
     },
     TaskTemplate: taskTemplate,

@@ -15,6 +15,7 @@ import {
   servicesMountingBootstrap,
 } from "./deployment.js";
 import { type PluginNodeState, pluginStates } from "./plugin-state.js";
+import { probeRegistry, registryDigest } from "./preflight.js";
 import { isBootstrapToken } from "./vault-objects.js";
 
 export interface StatusReport {
@@ -73,6 +74,19 @@ export interface RefreshReport {
   reason?: string;
   nextRollout?: string;
   rolling: boolean;
+}
+
+/** The registry's digest for the deployed plugin tag, against the one deploy recorded. */
+async function pluginTagDrift(labels: Record<string, string> | undefined): Promise<string | undefined> {
+  const ref = labels?.[DEPLOY_LABELS.pluginRef] ?? "";
+  const recorded = labels?.[DEPLOY_LABELS.pluginDigest];
+  const m = ref.match(/^([^/]+)\/(.+):([A-Za-z0-9._-]+)$/);
+  if (!recorded || !m) return undefined;
+  const base = await probeRegistry(m[1]!);
+  if (!base) return undefined; // the registry is unreachable from here: not a finding
+  const now = await registryDigest(base, m[2]!, m[3]!);
+  if (now === recorded) return undefined;
+  return `the plugin tag ${printable(ref, 200)} in the registry is ${now ? `now ${now}` : "gone"}, not the ${printable(recorded, 80)} deployed: someone pushed over vsp's tag; check the registry, then vsp deploy`;
 }
 
 async function refreshStates(engine: Engine, name: string): Promise<RefreshReport[]> {
@@ -209,6 +223,8 @@ export async function status(
     credentials: await credentials(engine, name),
     refresh: await refreshStates(engine, name),
   };
+  const drift = await pluginTagDrift(d.plugin?.spec.Labels);
+  if (drift) problems.push(drift);
   for (const r of report.refresh)
     if (r.outcome === "failed" || r.outcome === "refused")
       problems.push(`rollover of ${r.service} ${r.outcome}: ${r.reason ?? "no reason recorded"}`);

@@ -92,7 +92,7 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
     sameList(haveBoot.allowed_policies, wantBoot.allowed_policies as string[]) &&
     Number(haveBoot.token_period ?? haveBoot.period) === toSeconds(BOOTSTRAP_PERIOD) &&
     haveBoot.token_no_default_policy === true &&
-    sameList(listOf(haveBoot.token_bound_cidrs), cidrs);
+    sameList(listOf(haveBoot.token_bound_cidrs).map(hostCidr), cidrs.map(hostCidr));
   if (!sameBoot) {
     await vault.writeTokenRole(bootRole, wantBoot);
     changed.push(
@@ -114,6 +114,11 @@ export function bootstrapRoleBody(name: string, cidrs: string[]): Record<string,
     token_bound_cidrs: cidrs,
     token_type: "service",
   };
+}
+
+/** Vault shows a single-host CIDR as the bare address. */
+function hostCidr(c: string): string {
+  return c.replace(/\/(32|128)$/, "");
 }
 
 /** Vault returns lists as arrays, or (for some fields) comma-separated strings. */

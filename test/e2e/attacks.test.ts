@@ -308,29 +308,26 @@ describe("a stack that mounts the bootstrap secret is reported", () => {
 });
 
 describe("a plugin pushed over vsp's tag after deploy", () => {
-  async function pluginRemote(): Promise<string> {
-    const [svc] = (await ground.docker.listServices({
+  test("deploy refuses its other privileges, vsp status reports the changed digest, the helper runs by digest", async () => {
+    const [plugin] = (await ground.docker.listServices({
       filters: JSON.stringify({ name: ["vsp-plugin"], runtime: ["plugin"] }),
-    })) as unknown as { Spec: { TaskTemplate: { PluginSpec: { Remote: string } } } }[];
-    return svc!.Spec.TaskTemplate.PluginSpec.Remote;
-  }
-
-  test("changes nothing on the managers (deployed by digest), and deploy refuses its other privileges", async () => {
-    const remote = await pluginRemote();
-    const m = remote.match(/^(.+):(c-[a-f0-9]+)@(sha256:[a-f0-9]{64})$/);
-    assert.ok(m, `the plugin is deployed by digest: ${remote}`);
-    const [, , tag, digest] = m;
+    })) as unknown as { Spec: { Labels: Record<string, string> } }[];
+    assert.match(plugin!.Spec.Labels["com.vsp.plugin-digest"] ?? "", /^sha256:[a-f0-9]{64}$/);
     const [helper] = (await ground.docker.listServices({
       filters: JSON.stringify({ name: ["vsp-helper"] }),
     })) as unknown as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }[];
-    assert.match(helper!.Spec.TaskTemplate.ContainerSpec.Image, /-image:c-[a-f0-9]+@sha256:[a-f0-9]{64}$/);
+    const image = helper!.Spec.TaskTemplate.ContainerSpec.Image.match(
+      /-image:(c-[a-f0-9]+)@sha256:[a-f0-9]{64}$/,
+    );
+    assert.ok(image, "the helper runs its image by digest");
+    const tag = image[1]!;
     const build = (socket: string) =>
       vsp(ground, [
         "build",
         "--registry",
         ground.registry,
         "--tag",
-        tag!,
+        tag,
         "--base-image",
         ground.state.baseImage,
         "--docker-socket",
@@ -341,16 +338,22 @@ describe("a plugin pushed over vsp's tag after deploy", () => {
       // The impostor mounts the host's /etc instead of the Docker socket.
       const pushed = await build("/etc");
       assert.equal(pushed.code, 0, pushed.stderr);
-      const run = await vsp(ground, [...deployArgs(ground, ["--skip-build", "--tag", tag!])]);
+      const status = await vsp(ground, ["status"]);
+      assert.equal(status.code, 1);
+      assert.match(
+        status.stdout,
+        /the plugin tag .* in the registry is now sha256:[a-f0-9]{64}, not the sha256:[a-f0-9]{64} deployed/,
+      );
+      const run = await vsp(ground, [...deployArgs(ground, ["--skip-build", "--tag", tag])]);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /asks for privileges vsp did not generate: asks mount=\/etc; lacks mount=/);
       assert.match(run.stderr, /allow only the operator to push to the registry/);
-      assert.equal(await pluginRemote(), remote, "the plugin service still pins the deployed digest");
-      assert.ok(remote.endsWith(digest!));
     } finally {
-      // Put vsp's own plugin back under the tag for the files that deploy after this one.
+      // vsp's own plugin back under the tag, and deployed, for the files after this one.
       const restored = await build(ground.state.dockerd.socket);
       assert.equal(restored.code, 0, restored.stderr);
+      const again = await vsp(ground, [...deployArgs(ground, ["--skip-build", "--tag", tag])]);
+      assert.equal(again.code, 0, again.stderr);
     }
   });
 });
@@ -376,7 +379,12 @@ describe("the bootstrap token can be bound to where the managers are", () => {
       ...deployArgs(ground, ["--name", "vspbound", "--bootstrap-cidrs", "auto"]),
     ]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(await boundCidrs("vspbound"), ["127.0.0.1/32"]);
+    // OpenBao shows a single-host CIDR as the bare address.
+    assert.deepEqual(await boundCidrs("vspbound"), ["127.0.0.1"]);
+    const again = await vsp(ground, [
+      ...deployArgs(ground, ["--name", "vspbound", "--bootstrap-cidrs", "auto"]),
+    ]);
+    assert.match(again.stdout, /nothing changed/, "the binding reads back as the same");
     // 192.0.2.0/24 (TEST-NET-1) is where no manager is: the plugin's own calls are refused.
     const bad = await vsp(ground, [
       ...deployArgs(ground, ["--name", "vspbadnet", "--bootstrap-cidrs", "192.0.2.0/24"]),
