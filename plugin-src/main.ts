@@ -50,7 +50,12 @@ async function main(): Promise<void> {
   const cluster = new SwarmClusterView(docker, () => helper.localNodeId());
   const ledger = new IssuanceLedger(records, log);
   const leadership = new LeadershipWatch(cluster, (leading, at) => ledger.leading(leading, at), log);
-  const reaper = new Reaper(records, cluster, revoker, log, {
+  // The reaper and the refresher act on the watch's answer instead of asking the engine again.
+  const leaderView = {
+    isLeader: async () => leadership.isLeading(),
+    tasksOf: (ids: string[]) => cluster.tasksOf(ids),
+  };
+  const reaper = new Reaper(records, leaderView, revoker, log, {
     role: settings.tokenRole || tokenRoleName(settings.name),
     intervalMs: settings.reapIntervalMs,
     onListed: (live, at) => ledger.listed(live, at),
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
     log,
   );
   const refresher = new Refresher(
-    cluster,
+    leaderView,
     new DockerRefreshSwarm(docker, settings.name),
     dockerRolloutSwarm(docker),
     new SwarmRefreshStateStore(docker, settings.name),

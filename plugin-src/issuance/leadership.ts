@@ -1,5 +1,6 @@
 // Polls whether this node leads the swarm (a cheap node inspect) and tells a listener, so the
 // ledger knows its index is complete only while leadership has not been lost since its listing.
+// The one place that asks: the reaper and the refresher read its answer (isLeading).
 import type { LogFn } from "../log.js";
 import type { ClusterView } from "./swarm-store.js";
 
@@ -7,6 +8,7 @@ export class LeadershipWatch {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failing = false;
+  private last: { leading: boolean; at: number } | undefined;
 
   constructor(
     private readonly cluster: Pick<ClusterView, "isLeader">,
@@ -26,12 +28,20 @@ export class LeadershipWatch {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** Leading as of a poll less than three intervals old; unknown or stale counts as not leading. */
+  isLeading(): boolean {
+    return !!this.last?.leading && this.now() - this.last.at < 3 * this.intervalMs;
+  }
+
   async poll(): Promise<void> {
     const at = this.now();
     try {
-      this.tell(await this.cluster.isLeader(), at);
+      const leading = await this.cluster.isLeader();
+      this.last = { leading, at };
+      this.tell(leading, at);
       this.failing = false;
     } catch (err) {
+      this.last = { leading: false, at };
       this.tell(false, at); // unknown counts as not leading
       if (!this.failing)
         this.log({

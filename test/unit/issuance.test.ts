@@ -356,3 +356,33 @@ describe("reaper", () => {
     assert.equal((await store.all()).length, 0);
   });
 });
+
+it("leadership: one poller answers for everyone; a stale or failed answer is not leading", async () => {
+  const { LeadershipWatch } = await import("../../plugin-src/issuance/leadership.js");
+  let now = 1_000_000;
+  let answer: boolean | Error = true;
+  const watch = new LeadershipWatch(
+    {
+      isLeader: async () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    },
+    () => undefined,
+    () => undefined,
+    1000,
+    () => now,
+  );
+  assert.equal(watch.isLeading(), false, "unknown before the first poll");
+  await watch.poll();
+  watch.stop();
+  assert.equal(watch.isLeading(), true);
+  now += 2999;
+  assert.equal(watch.isLeading(), true);
+  now += 2;
+  assert.equal(watch.isLeading(), false, "stale after three intervals");
+  answer = new Error("engine down");
+  await watch.poll();
+  watch.stop();
+  assert.equal(watch.isLeading(), false);
+});
