@@ -1,22 +1,68 @@
 // The Docker engine connection, from DOCKER_HOST like the docker CLI. The only place that builds a client.
+import fs from "node:fs";
+import path from "node:path";
 import Docker from "dockerode";
 import { describe, UsageError, VspError } from "../errors.js";
 
 export type Engine = Docker;
 
+/**
+ * The engine DOCKER_HOST names, read as the docker CLI reads it: unix://, tcp:// (https with
+ * DOCKER_TLS_VERIFY=1 or port 2376, client certificates from DOCKER_CERT_PATH) and ssh://
+ * (user@host:port, keys from SSH_AUTH_SOCK's agent, as docker-modem does).
+ */
 export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
+  const timeout = 120_000;
   const host = env.DOCKER_HOST;
-  if (!host) return new Docker({ socketPath: "/var/run/docker.sock", timeout: 120_000 });
-  if (host.startsWith("unix://")) return new Docker({ socketPath: host.slice(7), timeout: 120_000 });
-  const m = host.match(/^(tcp|http|https):\/\/([^:/]+):?(\d+)?/);
-  if (!m) throw new UsageError(`DOCKER_HOST="${host}" is not unix://PATH or tcp://HOST:PORT`);
-  const tls = m[1] === "https" || env.DOCKER_TLS_VERIFY === "1";
+  if (!host) return new Docker({ socketPath: "/var/run/docker.sock", timeout });
+  if (host.startsWith("unix://"))
+    return new Docker({ socketPath: host.slice(7) || "/var/run/docker.sock", timeout });
+  let url: URL;
+  try {
+    url = new URL(host.includes("//") ? host : `tcp://${host}`);
+  } catch {
+    throw new UsageError(
+      `DOCKER_HOST="${host.slice(0, 100)}" is not unix://PATH, tcp://HOST:PORT or ssh://USER@HOST`,
+    );
+  }
+  if (url.protocol === "ssh:") {
+    return new Docker({
+      protocol: "ssh",
+      host: url.hostname,
+      port: Number(url.port || 22),
+      username: decodeURIComponent(url.username) || undefined,
+      sshOptions: { agent: env.SSH_AUTH_SOCK },
+      timeout,
+    } as Docker.DockerOptions);
+  }
+  if (!["tcp:", "http:", "https:"].includes(url.protocol))
+    throw new UsageError(
+      `DOCKER_HOST="${host.slice(0, 100)}" is not unix://PATH, tcp://HOST:PORT or ssh://USER@HOST`,
+    );
+  const tls = url.protocol === "https:" || env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
+  const certs = env.DOCKER_CERT_PATH && tls ? readCerts(env.DOCKER_CERT_PATH) : {};
   return new Docker({
-    host: m[2],
-    port: Number(m[3] ?? (tls ? 2376 : 2375)),
+    host: url.hostname,
+    port: Number(url.port || (tls ? 2376 : 2375)),
     protocol: tls ? "https" : "http",
-    timeout: 120_000,
+    ...certs,
+    timeout,
   });
+}
+
+function readCerts(dir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  try {
+    return {
+      ca: fs.readFileSync(path.join(dir, "ca.pem")),
+      cert: fs.readFileSync(path.join(dir, "cert.pem")),
+      key: fs.readFileSync(path.join(dir, "key.pem")),
+    };
+  } catch (err) {
+    throw new UsageError(
+      `DOCKER_CERT_PATH=${dir}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"} reading ca.pem, cert.pem, key.pem`,
+      "point DOCKER_CERT_PATH at the directory with the engine's client certificates",
+    );
+  }
 }
 
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
