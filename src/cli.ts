@@ -1,12 +1,12 @@
 // The vsp entry point: flags → commands, and the one place that maps errors to exit codes.
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Argument, Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_NAME, DEFAULT_POLICY_PREFIX } from "../common/contract.js";
 import { buildCommand } from "./commands/build.js";
 import { checkCommand } from "./commands/check.js";
 import { bashCompletion, zshCompletion } from "./commands/completion.js";
-import { type Context, makeContext } from "./commands/context.js";
+import { makeContext } from "./commands/context.js";
 import { deployCommand } from "./commands/deploy.js";
 import { refreshCommand } from "./commands/refresh.js";
 import { removeCommand } from "./commands/remove.js";
@@ -15,8 +15,6 @@ import { statusCommand } from "./commands/status.js";
 import { engineAddress, engineUnreachable, isConnectError } from "./docker/engine.js";
 import { describe, UsageError, VspError } from "./errors.js";
 import { Output } from "./output.js";
-
-type Flags = Record<string, unknown> & { json?: boolean; verbose?: boolean };
 
 /** The version in vsp's package.json (two levels above dist/src/). */
 function packageVersion(): string {
@@ -34,15 +32,13 @@ function examples(lines: string[]): string {
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode = 0;
-  // Commander's opts are untyped: each command declares the flags it reads, checked here once.
-  const run =
-    <F, P extends unknown[]>(fn: (flags: F, ctx: Context, ...positional: P) => Promise<number>) =>
-    async (...args: unknown[]) => {
-      const cmd = args[args.length - 1] as Command;
-      const flags = cmd.optsWithGlobals() as Flags;
-      const positional = args.slice(0, -2) as P;
-      exitCode = await fn(flags as F, makeContext(flags, env), ...positional);
-    };
+  // Each action hands its typed options (inferred by extra-typings from the flags declared
+  // below, and checked against the command's own flag type) to the command function.
+  const contextOf = (cmd: { optsWithGlobals(): { json?: boolean; verbose?: boolean } }) =>
+    makeContext(cmd.optsWithGlobals(), env);
+  const settle = async (code: Promise<number>) => {
+    exitCode = await code;
+  };
 
   const program = new Command("vsp")
     .description("Vault/OpenBao secrets for Docker Swarm tasks, through a secret-provider plugin")
@@ -99,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "vsp deploy --registry 127.0.0.1:5000 --policy-prefix '' --task-policies 'app-*,web' --json",
       ]),
     )
-    .action(run(deployCommand));
+    .action((opts, cmd) => settle(deployCommand(opts, contextOf(cmd))));
 
   program
     .command("build")
@@ -112,7 +108,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--push", "push the plugin and its image")
     .addOption(json())
     .addHelpText("after", examples(["vsp build --registry 127.0.0.1:5000 --push"]))
-    .action(run(buildCommand));
+    .action((opts, cmd) => settle(buildCommand(opts, contextOf(cmd))));
 
   const token = program.command("bootstrap-token").description("manage the plugin's bootstrap token");
   token
@@ -122,12 +118,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--grace <duration>", "wait this long before revoking the old token", "30s")
     .addOption(
       new Option("--fail-after <step>", "testing: fail on purpose after a step")
-        .choices(["secret", "helper"])
+        .choices(["secret", "helper"] as const)
         .hideHelp(),
     )
     .addOption(
       new Option("--crash-after <step>", "testing: die after a step")
-        .choices(["secret", "helper"])
+        .choices(["secret", "helper"] as const)
         .hideHelp(),
     )
     .addOption(json())
@@ -135,7 +131,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "after",
       examples(["vsp bootstrap-token rotate", "vsp bootstrap-token rotate --grace 5s --json"]),
     )
-    .action(run(rotateCommand));
+    .action((opts, cmd) => settle(rotateCommand(opts, contextOf(cmd))));
 
   program
     .command("refresh")
@@ -160,7 +156,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "vsp refresh --stack shop --json",
       ]),
     )
-    .action(run(refreshCommand));
+    .action((services, opts, cmd) => settle(refreshCommand(opts, contextOf(cmd), services)));
 
   program
     .command("check")
@@ -193,7 +189,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "vsp check -c stack.yml --offline",
       ]),
     )
-    .action(run(checkCommand));
+    .action((stack, opts, cmd) => settle(checkCommand(opts, contextOf(cmd), stack)));
 
   program
     .command("status")
@@ -201,7 +197,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .addOption(name())
     .addOption(json())
     .addHelpText("after", examples(["vsp status", "vsp status --json | jq .problems"]))
-    .action(run(statusCommand));
+    .action((opts, cmd) => settle(statusCommand(opts, contextOf(cmd))));
 
   program
     .command("remove")
@@ -210,17 +206,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--purge-vault", "also delete the policy and token role and revoke the bootstrap token")
     .addOption(json())
     .addHelpText("after", examples(["vsp remove", "vsp remove --purge-vault"]))
-    .action(run(removeCommand));
+    .action((opts, cmd) => settle(removeCommand(opts, contextOf(cmd))));
 
   program
     .command("completion")
     .description("print a shell completion script")
-    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh"]))
+    .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh"] as const))
     .addHelpText(
       "after",
       examples(["vsp completion bash > /etc/bash_completion.d/vsp", "source <(vsp completion zsh)"]),
     )
-    .action((shell: string) => {
+    .action((shell) => {
       process.stdout.write(shell === "bash" ? bashCompletion(program) : zshCompletion(program));
     });
 

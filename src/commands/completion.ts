@@ -1,6 +1,6 @@
 // `vsp completion bash|zsh`: a completion script generated from commander's own definitions, so
 // it never drifts from the flags. zsh loads the same function through bashcompinit.
-import type { Command, Option } from "commander";
+import type { CommandUnknownOpts as Command, Option } from "@commander-js/extra-typings";
 
 interface Level {
   path: string;
