@@ -21,6 +21,8 @@ export const DEFAULT_NODE_PATH = "/usr/local/bin/node";
 /** Containers (helper, probe) resolve `node` through their image's PATH. */
 export const HELPER_COMMAND = ["node", "/vsp/helper.cjs"];
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+/** Where the plugin sees the managers' socket, whatever its path on the host (--docker-socket). */
+export const PLUGIN_DOCKER_SOCKET = "/var/run/docker.sock";
 export const DEFAULT_NAME = "vsp";
 export const DEFAULT_POLICY_PREFIX = "swarm-";
 /** Where the helper sees its bootstrap secret, and so where the plugin reads it. */
@@ -221,7 +223,7 @@ export function pluginConfig(opts: PluginConfigOptions = {}): PluginConfig {
         name: "docker-socket",
         description: "the manager's Docker socket, to read the bootstrap token from the helper",
         source: socket,
-        destination: "/var/run/docker.sock",
+        destination: PLUGIN_DOCKER_SOCKET,
         type: "bind",
         options: ["rbind", "rw"],
       },

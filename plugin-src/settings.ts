@@ -1,5 +1,5 @@
 // Plugin settings from its environment (set through the plugin service's env), with safe defaults.
-import { DEFAULT_NAME, DEFAULT_POLICY_PREFIX, PLUGIN_ENV } from "../common/contract.js";
+import { DEFAULT_NAME, DEFAULT_POLICY_PREFIX, PLUGIN_DOCKER_SOCKET, PLUGIN_ENV } from "../common/contract.js";
 
 export interface PluginSettings {
   vaultAddr: string;
@@ -61,6 +61,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PluginSettin
     refreshMaxRolling: int(env, PLUGIN_ENV.refreshMaxRolling, 2, 1, 50),
     logLevel: logLevel(env[PLUGIN_ENV.logLevel]),
     socketPath: env.VSP_PLUGIN_SOCKET ?? "/run/docker/plugins/vsp.sock",
-    dockerSocket: env.VSP_DOCKER_SOCKET ?? "/var/run/docker.sock",
+    dockerSocket: env.VSP_DOCKER_SOCKET ?? PLUGIN_DOCKER_SOCKET,
   };
 }

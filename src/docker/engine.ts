@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
+import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import { describe, UsageError, VspError } from "../errors.js";
 
 export type Engine = Docker;
@@ -14,9 +15,9 @@ export type Engine = Docker;
 export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
   const timeout = 120_000;
   const host = env.DOCKER_HOST;
-  if (!host) return new Docker({ socketPath: "/var/run/docker.sock", timeout });
+  if (!host) return new Docker({ socketPath: DEFAULT_DOCKER_SOCKET, timeout });
   if (host.startsWith("unix://"))
-    return new Docker({ socketPath: host.slice(7) || "/var/run/docker.sock", timeout });
+    return new Docker({ socketPath: host.slice(7) || DEFAULT_DOCKER_SOCKET, timeout });
   let url: URL;
   try {
     url = new URL(host.includes("//") ? host : `tcp://${host}`);
@@ -66,7 +67,7 @@ function readCerts(dir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
 }
 
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  return env.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`;
 }
 
 const CONNECT_ERRORS = new Set([

@@ -1,5 +1,6 @@
 // The engine's own task errors → what the operator should change. One table, used by every wait
 // in deploy and rotate; `fatal` causes do not fix themselves, so a wait stops at the first one.
+import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import type { TaskInfo } from "../docker/services.js";
 
 export interface EngineHint {
@@ -13,7 +14,7 @@ export const ENGINE_HINTS: EngineHint[] = [
   {
     cause: "docker-socket",
     pattern: /docker\.sock|bind source path does not exist|error mounting "[^"]*"/i,
-    hint: "the managers' Docker socket is elsewhere: pass --docker-socket with its path on the managers (default /var/run/docker.sock)",
+    hint: `the managers' Docker socket is elsewhere: pass --docker-socket with its path on the managers (default ${DEFAULT_DOCKER_SOCKET})`,
     fatal: true,
   },
   {
