@@ -1,4 +1,5 @@
 // Swarm secrets vsp manages (the bootstrap token), and the user secrets that use its driver.
+import { poll } from "../../common/poll.js";
 import { type Engine, ignoreNotFound } from "./engine.js";
 
 export interface SecretInfo {
@@ -49,14 +50,9 @@ export async function removeSecret(engine: Engine, id: string): Promise<void> {
 
 /** Removes a secret once no task uses it any more (Swarm refuses while one does). */
 export async function removeSecretWhenFree(engine: Engine, id: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await removeSecret(engine, id);
-      return true;
-    } catch {
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  return poll(() => removeSecret(engine, id).then(() => true), {
+    timeoutMs,
+    retryErrors: true,
+    onTimeout: () => new Error("in use"),
+  }).catch(() => false);
 }

@@ -1,12 +1,12 @@
 // Whether the plugin service runs and its plugin is enabled on every manager.
 import { helperServiceName, pluginServiceName } from "../../common/contract.js";
+import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
 import { listPlugins } from "../docker/plugins.js";
 import { findService, serviceTasks, type TaskInfo } from "../docker/services.js";
 import { engineFacts } from "../docker/swarm.js";
 import { VspError } from "../errors.js";
 import { describeTasks, hintFor, knownFailure, type NodeName } from "./engine-hints.js";
-import { until } from "./wait.js";
 
 export interface PluginNodeState {
   nodeId: string;

@@ -1,13 +1,13 @@
 // A real round trip through Swarm and the plugin: a one-shot service with a vsp token secret.
 import { randomBytes } from "node:crypto";
 import { LABEL_PREFIX } from "../../common/contract.js";
+import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
 import { removeSecretWhenFree } from "../docker/secrets.js";
 import { createService, removeService, serviceTasks } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
 import { hintFor } from "./engine-hints.js";
-import { until } from "./wait.js";
 
 export async function probeRoundTrip(
   engine: Engine,

@@ -1,6 +1,7 @@
 // vsp refresh: new versions of the services' vsp secrets, rolled out by Swarm under each
 // service's update_config; old versions removed once no task uses them.
 
+import { poll } from "../../common/poll.js";
 import {
   RolloutError,
   type RolloutProgress,
@@ -136,10 +137,13 @@ async function removeOldWhenStopped(
   timeoutMs: number,
   pollMs: number,
 ): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { waiting, kept } = await removeOldVersions(swarm, run);
-    if (waiting.length === 0 || Date.now() > deadline) return [...kept, ...waiting];
-    await new Promise((res) => setTimeout(res, pollMs));
-  }
+  let kept: string[] = [];
+  return poll(
+    async () => {
+      const r = await removeOldVersions(swarm, run);
+      kept = [...r.kept, ...r.waiting];
+      return r.waiting.length === 0 ? kept : undefined;
+    },
+    { timeoutMs, intervalMs: pollMs, onTimeout: () => new Error("old tasks still stopping") },
+  ).catch(() => kept);
 }

@@ -2,13 +2,14 @@
 // engine gives no error for a missing bind source (its task stays "ready"), so a one-shot global
 // task of the vsp image mounts the path read-only, runs `node -e 0`, and the engine's own mount
 // error comes back within seconds.
+
+import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
 import { createService, removeService, serviceTasks } from "../docker/services.js";
 import { engineFacts } from "../docker/swarm.js";
 import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
 import { describeTasks, hintFor } from "./engine-hints.js";
-import { until } from "./wait.js";
 
 export async function checkDockerSocketOnManagers(
   engine: Engine,

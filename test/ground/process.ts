@@ -1,8 +1,10 @@
 // Small process and network helpers for the test ground.
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import { promisify } from "node:util";
+import { poll } from "../../common/poll.js";
 
 export const execFileP = promisify(execFile);
 
@@ -32,28 +34,27 @@ function probePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
   intervalMs = 200,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
+  return poll(
+    async () => {
       const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+      return v === false ? undefined : v;
+    },
+    {
+      timeoutMs,
+      intervalMs,
+      retryErrors: true,
+      onTimeout: (last) =>
+        new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`,
+        ),
+    },
+  );
 }
 
 export interface Daemon {
