@@ -1,8 +1,9 @@
 // Reads the bootstrap token from the helper container on this node, through the Docker socket.
+
 import fs from "node:fs";
-import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { BOOTSTRAP_SECRET_TARGET, helperServiceName } from "../common/contract.js";
+import { execCapture } from "../common/docker-exec.js";
 import { ProviderError } from "./errors.js";
 
 /** A bootstrap token is about a hundred bytes; anything much larger is not one. */
@@ -119,45 +120,18 @@ export class HelperReader implements BootstrapSource {
 
   /** `docker exec` with a time limit and a size cap: a stuck or chatty helper cannot stall the plugin. */
   private async exec(containerId: string, cmd: string[], timeoutMs = 10_000): Promise<string> {
-    const container = this.docker.getContainer(containerId);
-    const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const collect = (into: Buffer[]) => (d: Buffer) => {
-      size += d.length;
-      if (size > MAX_EXEC_OUTPUT) stream.destroy(new Error(`more than ${MAX_EXEC_OUTPUT} bytes of output`));
-      else into.push(d);
-    };
-    stdout.on("data", collect(out));
-    stderr.on("data", collect(err));
-    this.docker.modem.demuxStream(stream, stdout, stderr);
-    let timer: NodeJS.Timeout | undefined;
+    const what = `reading the bootstrap token from helper container ${containerId.slice(0, 12)} failed`;
+    let result: Awaited<ReturnType<typeof execCapture>>;
     try {
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => stream.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        stream.on("end", resolve);
-        stream.on("close", resolve);
-        stream.on("error", reject);
-      });
+      result = await execCapture(this.docker, containerId, cmd, { timeoutMs, maxBytes: MAX_EXEC_OUTPUT });
     } catch (e) {
+      throw new ProviderError(`${what} (${(e as Error).message})`, "bootstrap");
+    }
+    if (result.exitCode !== 0)
       throw new ProviderError(
-        `reading the bootstrap token from helper container ${containerId.slice(0, 12)} failed (${(e as Error).message})`,
+        `${what} (exit ${result.exitCode}: ${result.stderr.trim().slice(0, 120)})`,
         "bootstrap",
       );
-    } finally {
-      clearTimeout(timer);
-    }
-    const result = await exec.inspect();
-    if (result.ExitCode !== 0) {
-      throw new ProviderError(
-        `reading the bootstrap token from helper container ${containerId.slice(0, 12)} failed (exit ${result.ExitCode}: ${Buffer.concat(err).toString().trim().slice(0, 120)})`,
-        "bootstrap",
-      );
-    }
-    return Buffer.concat(out).toString("utf8");
+    return result.stdout;
   }
 }

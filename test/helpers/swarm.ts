@@ -1,8 +1,8 @@
 // Stacks on the ground: deploy with the real docker CLI, wait for tasks, read secret files in tasks.
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
+import { execCapture } from "../../common/docker-exec.js";
 import type { Ground } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
 
@@ -104,16 +104,7 @@ export async function waitTaskError(ground: Ground, service: string, timeoutMs =
 }
 
 export async function execIn(docker: Docker, containerId: string, cmd: string[]): Promise<string> {
-  const exec = await docker
-    .getContainer(containerId)
-    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out: Buffer[] = [];
-  const stdout = new PassThrough();
-  stdout.on("data", (d: Buffer) => out.push(d));
-  docker.modem.demuxStream(stream, stdout, new PassThrough());
-  await new Promise((r) => stream.on("end", r));
-  return Buffer.concat(out).toString("utf8");
+  return (await execCapture(docker, containerId, cmd, { timeoutMs: 30_000, maxBytes: 16 << 20 })).stdout;
 }
 
 export async function readSecretInTasks(
