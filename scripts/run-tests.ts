@@ -1,7 +1,10 @@
-// npm test: starts one test ground, runs every test file against it with node's test runner,
-// tears the ground down, checks nothing is left behind, and ends with "N passed, N failed".
+// npm test: starts one test ground, runs every test file against it with node's test runner
+// (one `node --test` per file, counted from a machine-readable reporter, each with a deadline and
+// a 30 s limit to exit after its last test), tears the ground down, checks nothing is left
+// behind, and ends with "N passed, N failed".
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startGround, stopGround } from "../test/ground/ground.js";
@@ -13,6 +16,7 @@ import {
 } from "../test/ground/netns.js";
 
 const distTest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "test");
+const countReporter = path.join(path.dirname(fileURLToPath(import.meta.url)), "count-reporter.js");
 const only = process.argv.slice(2);
 
 function testFiles(): string[] {
@@ -25,27 +29,75 @@ function testFiles(): string[] {
   return only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 }
 
-function runNodeTest(
-  files: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; pass: number; fail: number }> {
+/** The cluster file runs a whole multi-manager scenario; every other file gets 10 minutes. */
+function fileTimeoutMs(file: string): number {
+  return file.endsWith("cluster.test.js") ? 20 * 60_000 : 10 * 60_000;
+}
+/** After a file's last test, it must exit within this long: a stream or timer left open is a defect. */
+const EXIT_GRACE_MS = 30_000;
+
+interface FileResult {
+  pass: number;
+  fail: number;
+  problem?: string;
+}
+
+/** One file in its own `node --test`, counted from the count reporter's events, never left to hang. */
+function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+  const events = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vsp-events-")), "events.jsonl");
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
-      {
-        env,
-        stdio: ["ignore", "pipe", "inherit"],
-      },
+      [
+        "--test",
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        `--test-reporter=${countReporter}`,
+        `--test-reporter-destination=${events}`,
+        file,
+      ],
+      { env, stdio: ["ignore", "inherit", "inherit"], detached: true },
     );
-    let tail = "";
-    child.stdout.on("data", (d: Buffer) => {
-      process.stdout.write(d);
-      tail = (tail + d.toString()).slice(-4000);
-    });
-    child.on("close", (code) => {
-      const num = (label: string) => Number(tail.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0);
-      resolve({ code: code ?? 1, pass: num("pass"), fail: num("fail") });
+    let problem: string | undefined;
+    const kill = (why: string) => {
+      problem ??= why;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const deadline = setTimeout(
+      () => kill(`did not finish within ${fileTimeoutMs(file) / 60_000} min`),
+      fileTimeoutMs(file),
+    );
+    let grace: NodeJS.Timeout | undefined;
+    const watch = setInterval(() => {
+      if (grace || !fs.existsSync(events)) return;
+      if (/"type":"plan"/.test(fs.readFileSync(events, "utf8")))
+        grace = setTimeout(
+          () =>
+            kill(
+              `did not exit within ${EXIT_GRACE_MS / 1000} s after its last test (a stream, timer or process left running)`,
+            ),
+          EXIT_GRACE_MS,
+        );
+    }, 500);
+    child.on("close", () => {
+      clearTimeout(deadline);
+      clearTimeout(grace);
+      clearInterval(watch);
+      const lines = fs.existsSync(events) ? fs.readFileSync(events, "utf8").split("\n").filter(Boolean) : [];
+      fs.rmSync(path.dirname(events), { recursive: true, force: true });
+      const tests = lines
+        .map((l) => JSON.parse(l) as { type: string; suite?: boolean })
+        .filter((e) => e.type !== "plan" && !e.suite);
+      const result: FileResult = {
+        pass: tests.filter((e) => e.type === "test:pass").length,
+        fail: tests.filter((e) => e.type === "test:fail").length,
+      };
+      if (problem) result.problem = problem;
+      resolve(result);
     });
   });
 }
@@ -54,7 +106,14 @@ const files = testFiles();
 const t0 = Date.now();
 const ground = await startGround();
 const stateFile = path.join(ground.state.root, "state.json");
-const result = await runNodeTest(files, { ...process.env, VSP_GROUND_FILE: stateFile });
+const result = { pass: 0, fail: 0 };
+const problems: string[] = [];
+for (const file of files) {
+  const r = await runFile(file, { ...process.env, VSP_GROUND_FILE: stateFile });
+  result.pass += r.pass;
+  result.fail += r.fail;
+  if (r.problem) problems.push(`${path.relative(distTest, file)} ${r.problem}`);
+}
 const t1 = Date.now();
 const left = await stopGround(ground);
 // Multi-manager grounds (test/e2e/cluster.test) remove their own namespaces, links and rules.
@@ -75,6 +134,7 @@ console.log(
 if (!clean) console.log(`ground teardown left behind: ${JSON.stringify({ ...left, ...net })}`);
 else console.log("ground teardown: no process, mount, socket, namespace or link left behind");
 if (pluginSockets.length) console.log(`note: /run/docker/plugins holds ${pluginSockets.join(", ")}`);
-const failed = result.fail + (clean ? 0 : 1) + (result.code !== 0 && result.fail === 0 ? 1 : 0);
+for (const p of problems) console.log(`test file problem: ${p}`);
+const failed = result.fail + (clean ? 0 : 1) + problems.length;
 console.log(`${result.pass + (clean ? 1 : 0)} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;
