@@ -1,4 +1,4 @@
-// A node:test reporter for the runner: one JSON line per finished test and per plan, so results
+// A node:test reporter for the runner: one JSON line per finished test, so results
 // are counted from events, not from the spec reporter's text.
 interface TestEvent {
   type: string;
@@ -19,8 +19,6 @@ export default async function* countReporter(source: AsyncIterable<TestEvent>): 
         nesting: event.data.nesting,
         suite: event.data.details?.type === "suite",
       })}\n`;
-    } else if (event.type === "test:plan" && event.data.nesting === 0) {
-      yield `${JSON.stringify({ type: "plan", count: event.data.count })}\n`;
     }
   }
 }
