@@ -2,6 +2,7 @@
 // so one manager at a time drives it and a new leader picks up what the old one left. A
 // record is only a pointer read from Swarm (forgeable): before revoking, Vault must confirm the
 // accessor is a task token of this deployment's role, minted for that task and secret.
+import { JitteredLoop } from "../jittered-loop.js";
 import type { LogFn } from "../log.js";
 import type { Revoker } from "../revoker.js";
 import type { IssuanceRecord } from "./record.js";
@@ -34,8 +35,7 @@ export interface SweepResult {
 }
 
 export class Reaper {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly loop: JitteredLoop;
   private running: Promise<SweepResult> | undefined;
   private passes = 0;
   private readonly now: () => number;
@@ -48,34 +48,15 @@ export class Reaper {
     private readonly opts: ReaperOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.loop = new JitteredLoop(opts.intervalMs, () => this.sweep(), log, "revocation sweep failed");
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    // ±20 % jitter, so managers that restarted together do not poll in step.
-    const delay = this.opts.intervalMs * (0.8 + Math.random() * 0.4);
-    this.timer = setTimeout(() => {
-      this.sweep()
-        .catch((err: Error) =>
-          this.log({
-            level: "warn",
-            msg: "revocation sweep failed",
-            error: String(err.message).slice(0, 200),
-          }),
-        )
-        .finally(() => this.schedule());
-    }, delay);
-    this.timer.unref();
+    this.loop.stop();
   }
 
   /** One pass; concurrent callers share it. */

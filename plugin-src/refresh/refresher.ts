@@ -18,6 +18,7 @@ import {
 import { parseLabels, type SecretSpec } from "../../common/secret-labels.js";
 import type { IssuanceRecord } from "../issuance/record.js";
 import type { ClusterView } from "../issuance/swarm-store.js";
+import { JitteredLoop } from "../jittered-loop.js";
 import type { LogFn } from "../log.js";
 import { DEFAULT_TASK_TTL_SECONDS } from "../provider.js";
 import { splayFor, whenDue } from "./due.js";
@@ -63,8 +64,7 @@ export interface PassResult {
 }
 
 export class Refresher {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly loop: JitteredLoop;
   private readonly now: () => number;
 
   constructor(
@@ -78,29 +78,15 @@ export class Refresher {
     private readonly opts: RefresherOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.loop = new JitteredLoop(opts.intervalMs, () => this.pass(), log, "rollover pass failed");
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    const delay = this.opts.intervalMs * (0.8 + Math.random() * 0.4);
-    this.timer = setTimeout(() => {
-      this.pass()
-        .catch((err: Error) =>
-          this.log({ level: "warn", msg: "rollover pass failed", error: String(err.message).slice(0, 200) }),
-        )
-        .finally(() => this.schedule());
-    }, delay);
-    this.timer.unref();
+    this.loop.stop();
   }
 
   async pass(): Promise<PassResult> {
@@ -133,16 +119,7 @@ export class Refresher {
       try {
         await this.consider(svc, state, records, budget, result);
       } catch (err) {
-        state.outcome = "failed";
-        state.reason = String((err as Error).message).slice(0, 300);
-        result.failed.push(svc.name);
-        this.log({
-          level: "warn",
-          msg: "rollover",
-          service: svc.name,
-          outcome: "failed",
-          error: state.reason,
-        });
+        this.failed(svc, state, result, String((err as Error).message).slice(0, 300));
       }
       if (JSON.stringify(stateLabels(this.opts.deployment, state)) !== before) await this.store.save(state);
     }
@@ -280,6 +257,13 @@ export class Refresher {
     return out;
   }
 
+  private failed(svc: ServiceView, state: RefreshState, result: PassResult, reason: string): void {
+    state.outcome = "failed";
+    state.reason = reason;
+    result.failed.push(svc.name);
+    this.log({ level: "warn", msg: "rollover", service: svc.name, outcome: "failed", error: reason });
+  }
+
   private async track(svc: ServiceView, state: RefreshState, result: PassResult): Promise<void> {
     const run = await this.verified(svc, state);
     if (!run) {
@@ -293,16 +277,7 @@ export class Refresher {
     if (progress.state === "rolling") return;
     if (progress.state === "failed") {
       state.rollout = undefined;
-      state.outcome = "failed";
-      state.reason = progress.reason;
-      result.failed.push(svc.name);
-      this.log({
-        level: "warn",
-        msg: "rollover",
-        service: svc.name,
-        outcome: "failed",
-        error: progress.reason,
-      });
+      this.failed(svc, state, result, progress.reason);
       return;
     }
     const { waiting, kept } = await removeOldVersions(this.rollouts, run);
