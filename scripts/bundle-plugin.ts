@@ -13,6 +13,7 @@ copyFileSync(path.join(root, "plugin-src", "Dockerfile"), path.join(outdir, "Doc
 for (const [entry, out] of [
   ["plugin-src/main.ts", "plugin.cjs"],
   ["plugin-src/helper.ts", "helper.cjs"],
+  ["plugin-src/installer/main.ts", "installer.cjs"],
 ] as const) {
   await build({
     entryPoints: [path.join(root, entry)],

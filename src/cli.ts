@@ -64,7 +64,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   program
     .command("deploy")
-    .description("build and push the plugin, set Vault up, start the helper and the plugin service")
+    .description(
+      "build and push the plugin, set Vault up, start the helper and the plugin (as a plugin service, or through an installer service)",
+    )
     .option("--vault-addr <url>", "Vault address (default $VAULT_ADDR)")
     .option("--plugin-vault-addr <url>", "Vault address as the managers reach it (default: --vault-addr)")
     .option("--registry <host[:port]>", "registry the managers pull the plugin from (required)")
@@ -86,6 +88,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option(
       "--bootstrap-cidrs <cidrs>",
       "where the bootstrap token may be used from: auto (the managers' Swarm addresses), none, or CIDRs (default: unchanged; none at first)",
+    )
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "service: a plugin service (needs experimental engines); installer: a global service installs the plugin on each manager; auto: keep the deployed mode, else service when every manager is experimental",
+      )
+        .choices(["auto", "service", "installer"] as const)
+        .default("auto" as const),
     )
     .addOption(json())
     .addHelpText(

@@ -1,4 +1,5 @@
 import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
+import type { DeployMode } from "../../common/installer.js";
 import { policyAllowed, taskPolicyGlobs, taskPolicyGlobsProblem } from "../../common/task-policies.js";
 import { UsageError } from "../errors.js";
 import { deploy } from "../services/deploy.js";
@@ -18,6 +19,7 @@ export interface DeployFlags {
   dockerSocket: string;
   taskMaxTtl: string;
   bootstrapCidrs?: string;
+  mode: DeployMode | "auto";
   json?: boolean;
 }
 
@@ -83,13 +85,14 @@ export async function deployCommand(flags: DeployFlags, ctx: Context): Promise<n
       engineAddress: ctx.engineAddress,
       vaultObjects: { taskMaxTtl: flags.taskMaxTtl },
       bootstrapCidrs,
+      mode: flags.mode,
     },
     ctx.out,
   );
   const human =
     result.changed.length === 0
-      ? `vsp "${result.name}" is deployed; nothing changed (plugin ${result.pluginRef})`
-      : `vsp "${result.name}" deployed (plugin ${result.pluginRef}); changed:\n${result.changed.map((c) => `  - ${c}`).join("\n")}`;
+      ? `vsp "${result.name}" is deployed; nothing changed (plugin ${result.pluginRef}, ${result.mode} mode)`
+      : `vsp "${result.name}" deployed (plugin ${result.pluginRef}, ${result.mode} mode); changed:\n${result.changed.map((c) => `  - ${c}`).join("\n")}`;
   ctx.out.result(result, human);
   return 0;
 }

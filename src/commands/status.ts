@@ -6,10 +6,11 @@ import type { Context } from "./context.js";
 function table(r: StatusReport, c: Context["out"]["c"]): string {
   const mark = (ok: boolean) => (ok ? c.green("ok  ") : c.red("FAIL"));
   const lines = [`vsp "${r.name}": ${r.healthy ? c.green("healthy") : c.red("unhealthy")}`];
-  lines.push(`${mark(r.plugin.service)} plugin service   ${r.plugin.ref ?? "-"}`);
+  const carrier = r.plugin.mode === "installer" ? "installer service" : "plugin service   ";
+  lines.push(`${mark(r.plugin.service)} ${carrier} ${printable(r.plugin.ref ?? "-", 200)}`);
   for (const n of r.plugin.nodes)
     lines.push(
-      `${mark(n.taskState === "running")}   on ${n.hostname.padEnd(20)} ${n.taskState}${n.error ? ` (${n.error})` : ""}`,
+      `${mark(n.taskState === "running")}   on ${printable(n.hostname, 64).padEnd(20)} ${printable(n.taskState, 400)}${n.error ? ` (${printable(n.error, 300)})` : ""}`,
     );
   lines.push(
     `${mark(r.helper.tasks.some((t) => t.state === "running"))} helper service    ${r.helper.tasks.map((t) => t.state).join(", ") || "no tasks"}`,

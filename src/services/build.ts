@@ -57,7 +57,8 @@ async function locateNode(engine: Engine, imageRef: string, baseImage: string): 
 export function contentTag(baseImage: string, dockerSocket: string): string {
   const ctx = pluginImageContext();
   const h = createHash("sha256");
-  for (const f of ["plugin.cjs", "helper.cjs", "Dockerfile"]) h.update(fs.readFileSync(path.join(ctx, f)));
+  for (const f of ["plugin.cjs", "helper.cjs", "installer.cjs", "Dockerfile"])
+    h.update(fs.readFileSync(path.join(ctx, f)));
   h.update(JSON.stringify(pluginConfig({ dockerSocket })));
   h.update(baseImage);
   return `c-${h.digest("hex").slice(0, 12)}`;

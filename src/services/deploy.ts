@@ -2,19 +2,34 @@
 // then a probe through Swarm. Idempotent: unchanged inputs change nothing.
 import fs from "node:fs";
 import { bootstrapRoleName, DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
+import type { DeployMode } from "../../common/installer.js";
+import { privilegeMismatch } from "../../common/privileges.js";
 import type { Engine } from "../docker/engine.js";
 import { pluginPrivileges } from "../docker/plugins.js";
 import { createService, removeService, updateService } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { buildPlugin, contentTag, refs } from "./build.js";
-import { issueBootstrapSecret, readDeployment, servicesMountingBootstrap } from "./deployment.js";
+import {
+  currentMode,
+  issueBootstrapSecret,
+  readDeployment,
+  servicesMountingBootstrap,
+} from "./deployment.js";
+import { uninstallEverywhere, waitInstalls } from "./installer.js";
 import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-state.js";
 import { checkEngine, checkRegistry, checkVault, registryDigest, registryHasTag } from "./preflight.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
-import { checkDockerSocketOnManagers } from "./socket-check.js";
-import { expectedPrivileges, helperSpec, pluginServiceSpec, privilegeMismatch, sameHash } from "./specs.js";
+import { type ManagerSurvey, surveyManagers } from "./socket-check.js";
+import {
+  expectedPrivileges,
+  helperSpec,
+  installerSpec,
+  type PluginServiceOptions,
+  pluginServiceSpec,
+  sameHash,
+} from "./specs.js";
 import { ensureVaultObjects, isBootstrapToken, type VaultObjectOptions } from "./vault-objects.js";
 
 export interface DeployOptions {
@@ -33,12 +48,15 @@ export interface DeployOptions {
   vaultObjects: Omit<VaultObjectOptions, "name" | "taskPolicies" | "bootstrapCidrs">;
   /** auto: the managers' addresses; []: anywhere; undefined: as the bootstrap role has it. */
   bootstrapCidrs?: "auto" | string[];
+  /** service: a plugin service (experimental engines); installer: a global installer service; auto: see README. */
+  mode: DeployMode | "auto";
 }
 
 export interface DeployResult {
   name: string;
   pluginRef: string;
   imageRef: string;
+  mode: DeployMode;
   changed: string[];
   bootstrapAccessor: string;
   probeMs?: number;
@@ -66,7 +84,9 @@ export async function deploy(
   r: Reporter,
 ): Promise<DeployResult> {
   const changed: string[] = [];
-  const facts = await inStep(r, "checking the Docker engine", () => checkEngine(engine, o.engineAddress));
+  const facts = await inStep(r, "checking the Docker engine", () =>
+    checkEngine(engine, o.engineAddress, o.mode),
+  );
   const registryBase = await inStep(r, `checking registry ${o.registry}`, () => checkRegistry(o.registry));
   await inStep(r, `checking Vault at ${vault.addr}`, () => checkVault(vault));
 
@@ -177,7 +197,7 @@ export async function deploy(
       );
     return asked;
   });
-  const plugin = pluginServiceSpec({
+  const pluginOptions: PluginServiceOptions = {
     name: o.name,
     pluginRef: pinnedPlugin,
     pluginDigest,
@@ -187,23 +207,88 @@ export async function deploy(
     vaultCaCertPem: caPem,
     policyPrefix: o.policyPrefix,
     taskPolicies: o.taskPolicies,
-  });
-  await inStep(r, "plugin service", async () => {
-    if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;
-    await checkDockerSocketOnManagers(engine, o.name, pinnedImage, dockerSocket);
-    if (deployment.plugin) {
-      // The engine does not re-apply env on a plugin upgrade: recreate the service.
-      await removeService(engine, deployment.plugin.id);
-      await waitPluginGone(engine, o.name);
-      changed.push("plugin service recreated");
-    } else {
-      changed.push("plugin service created");
-    }
-    await createService(engine, plugin);
-  });
-  await inStep(r, "waiting for the plugin on every manager", () =>
-    waitPluginEnabled(engine, o.name, Number(process.env.VSP_WAIT_MS ?? 120000)),
-  );
+  };
+  const waitMs = Number(process.env.VSP_WAIT_MS ?? 120000);
+  // The survey (Docker socket and experimental features on every manager) runs when the plugin's
+  // service changes, or when auto mode has nothing deployed to go by.
+  let managers: ManagerSurvey[] | undefined;
+  const survey = async () => {
+    managers ??= await surveyManagers(engine, o.name, pinnedImage, dockerSocket);
+    return managers;
+  };
+  let mode = o.mode === "auto" ? currentMode(deployment) : o.mode;
+  if (!mode) {
+    const found = await inStep(r, "checking the managers (Docker socket, experimental features)", survey);
+    mode = found.every((m) => m.experimental) ? "service" : "installer";
+    r.info(
+      mode === "service"
+        ? "mode: plugin service (every manager runs with experimental features)"
+        : `mode: installer (${found
+            .filter((m) => !m.experimental)
+            .map((m) => m.hostname)
+            .join(
+              ", ",
+            )} run${found.filter((m) => !m.experimental).length === 1 ? "s" : ""} without experimental features)`,
+    );
+  }
+
+  if (mode === "service") {
+    const plugin = pluginServiceSpec(pluginOptions);
+    await inStep(r, "plugin service", async () => {
+      if (deployment.plugin && sameHash(deployment.plugin, plugin)) return;
+      const plain = (await survey()).filter((m) => !m.experimental);
+      if (plain.length)
+        throw new VspError(
+          `plugin services need experimental features, and ${plain.map((m) => m.hostname).join(", ")} run${plain.length === 1 ? "s" : ""} without`,
+          'deploy with --mode installer (or --mode auto), or set "experimental": true in /etc/docker/daemon.json on every manager and restart dockerd',
+        );
+      if (deployment.installer) {
+        await uninstallEverywhere(engine, deployment.installer, o.name);
+        changed.push("installer service removed (plugin service mode)");
+      }
+      if (deployment.plugin) {
+        // The engine does not re-apply env on a plugin upgrade: recreate the service.
+        await removeService(engine, deployment.plugin.id);
+        await waitPluginGone(engine, o.name);
+        changed.push("plugin service recreated");
+      } else {
+        changed.push("plugin service created");
+      }
+      await createService(engine, plugin);
+    });
+    await inStep(r, "waiting for the plugin on every manager", () =>
+      waitPluginEnabled(engine, o.name, waitMs),
+    );
+  } else {
+    const installer = installerSpec({
+      ...pluginOptions,
+      imageRef: pinnedImage,
+      dockerSocket,
+      action: "install",
+      ...(process.env.VSP_INSTALL_INTERVAL_MS
+        ? { intervalMs: Number(process.env.VSP_INSTALL_INTERVAL_MS) }
+        : {}),
+    });
+    const installerId = await inStep(r, "installer service", async () => {
+      if (deployment.installer && sameHash(deployment.installer, installer)) return deployment.installer.id;
+      await survey();
+      if (deployment.plugin) {
+        await removeService(engine, deployment.plugin.id);
+        await waitPluginGone(engine, o.name);
+        changed.push("plugin service removed (installer mode)");
+      }
+      if (deployment.installer) {
+        await updateService(engine, deployment.installer, installer);
+        changed.push("installer service updated");
+        return deployment.installer.id;
+      }
+      changed.push("installer service created");
+      return createService(engine, installer);
+    });
+    await inStep(r, "waiting for the plugin on every manager", () =>
+      waitInstalls(engine, { id: installerId }, o.name, pinnedPlugin, "enabled", waitMs),
+    );
+  }
 
   let probeMs: number | undefined;
   if (changed.length > 0) {
@@ -217,6 +302,7 @@ export async function deploy(
     name: o.name,
     pluginRef: pinnedPlugin,
     imageRef: pinnedImage,
+    mode,
     changed,
     bootstrapAccessor: secret.accessor,
     probeMs,

@@ -5,6 +5,7 @@ import {
   OBJECT_LABELS,
   pluginServiceName,
 } from "../../common/contract.js";
+import { type DeployMode, installerServiceName } from "../../common/installer.js";
 import type { Engine } from "../docker/engine.js";
 import { createSecret, listSecrets, type SecretInfo } from "../docker/secrets.js";
 import { findService, listAllServices, type ServiceInfo } from "../docker/services.js";
@@ -28,6 +29,8 @@ export interface BootstrapSecret extends SecretInfo {
 export interface Deployment {
   name: string;
   plugin?: ServiceInfo;
+  /** Installer mode's service (instead of the plugin service). */
+  installer?: ServiceInfo;
   helper?: ServiceInfo;
   /** Bootstrap secrets, newest first. */
   bootstrapSecrets: BootstrapSecret[];
@@ -40,8 +43,9 @@ export function managedLabels(name: string, role: string): Record<string, string
 }
 
 export async function readDeployment(engine: Engine, name: string): Promise<Deployment> {
-  const [plugin, helper, secrets] = await Promise.all([
+  const [plugin, installer, helper, secrets] = await Promise.all([
     findService(engine, pluginServiceName(name)),
+    findService(engine, installerServiceName(name)),
     findService(engine, helperServiceName(name)),
     listSecrets(engine, [`${OBJECT_LABELS.managedBy}=${name}`, `${OBJECT_LABELS.role}=bootstrap-token`]),
   ]);
@@ -55,7 +59,14 @@ export async function readDeployment(engine: Engine, name: string): Promise<Depl
     else ignoredSecrets.push(s.name);
   }
   bootstrapSecrets.sort((a, b) => b.version - a.version);
-  return { name, plugin, helper, bootstrapSecrets, ignoredSecrets };
+  return {
+    name,
+    ...(plugin ? { plugin } : {}),
+    ...(installer ? { installer } : {}),
+    ...(helper ? { helper } : {}),
+    bootstrapSecrets,
+    ignoredSecrets,
+  };
 }
 
 /**
@@ -73,6 +84,16 @@ export async function servicesMountingBootstrap(engine: Engine, d: Deployment): 
       found.push(svc.name);
   }
   return found;
+}
+
+/** The mode the deployment runs in now, if any. */
+export function currentMode(d: Deployment): DeployMode | undefined {
+  return d.plugin ? "service" : d.installer ? "installer" : undefined;
+}
+
+/** The service that carries the deployed plugin's labels (ref, digest, Vault address): plugin or installer. */
+export function pluginCarrier(d: Deployment): ServiceInfo | undefined {
+  return d.plugin ?? d.installer;
 }
 
 /** The bootstrap secret the helper mounts now. */

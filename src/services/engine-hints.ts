@@ -13,6 +13,13 @@ export interface EngineHint {
 export const ENGINE_HINTS: EngineHint[] = [
   {
     cause: "docker-socket",
+    // The manager survey's exit code when nothing answers the Docker API on the path.
+    pattern: /non-zero exit \(4\)/,
+    hint: "no Docker engine answers on --docker-socket on that manager: pass the path of the managers' own socket",
+    fatal: true,
+  },
+  {
+    cause: "docker-socket",
     pattern: /docker\.sock|bind source path does not exist|error mounting "[^"]*"/i,
     hint: `the managers' Docker socket is elsewhere: pass --docker-socket with its path on the managers (default ${DEFAULT_DOCKER_SOCKET})`,
     fatal: true,
@@ -26,7 +33,7 @@ export const ENGINE_HINTS: EngineHint[] = [
   {
     cause: "experimental",
     pattern: /experimental/i,
-    hint: 'plugin services need experimental features: set "experimental": true in /etc/docker/daemon.json on every manager and restart dockerd',
+    hint: 'plugin services need experimental features: deploy with --mode installer (or --mode auto), or set "experimental": true in /etc/docker/daemon.json on every manager and restart dockerd',
     fatal: true,
   },
   {

@@ -1,11 +1,17 @@
 // Checks before deploy: each failure says exactly what to fix.
 
+import type { DeployMode } from "../../common/installer.js";
 import { type Engine, engineUnreachable } from "../docker/engine.js";
 import { type EngineFacts, engineFacts } from "../docker/swarm.js";
 import { describe, VspError } from "../errors.js";
 import { VaultApiError, type VaultClient } from "../vault/client.js";
 
-export async function checkEngine(engine: Engine, address: string): Promise<EngineFacts> {
+/** `mode` service needs experimental features here (auto mode surveys every manager later). */
+export async function checkEngine(
+  engine: Engine,
+  address: string,
+  mode: DeployMode | "auto" = "auto",
+): Promise<EngineFacts> {
   let facts: EngineFacts;
   try {
     await engine.ping();
@@ -25,10 +31,10 @@ export async function checkEngine(engine: Engine, address: string): Promise<Engi
       "point DOCKER_HOST at a manager node",
     );
   }
-  if (!facts.experimental) {
+  if (mode === "service" && !facts.experimental) {
     throw new VspError(
       `the engine at ${address} runs without experimental features; plugin services need them`,
-      'set "experimental": true in /etc/docker/daemon.json on every manager and restart dockerd',
+      'deploy with --mode installer (or --mode auto), or set "experimental": true in /etc/docker/daemon.json on every manager and restart dockerd',
     );
   }
   return facts;

@@ -10,9 +10,10 @@ import { listConfigs, removeConfig } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
 import { listSecrets, removeSecret, removeSecretWhenFree } from "../docker/secrets.js";
 import { findService, removeService } from "../docker/services.js";
-import { VspError } from "../errors.js";
+import { describe, VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { readDeployment } from "./deployment.js";
+import { uninstallEverywhere } from "./installer.js";
 import { waitPluginGone } from "./plugin-state.js";
 import type { Reporter } from "./report.js";
 import { revokeBootstrapToken } from "./vault-objects.js";
@@ -33,6 +34,16 @@ export async function removeDeployment(
   const removed: string[] = [];
   const d = await readDeployment(engine, o.name);
   const probe = await findService(engine, `${o.name}-probe`);
+  // Installer mode: the plugin comes off every manager before the installer service goes.
+  if (d.installer) {
+    await uninstallEverywhere(engine, d.installer, o.name).catch((err) => {
+      r.warn(
+        `the plugin may remain on some managers (${describe(err)}): remove it there with docker plugin rm -f ${o.name}`,
+      );
+      return removeService(engine, d.installer!.id);
+    });
+    removed.push(`service ${d.installer.name} (and the plugin on every manager)`);
+  }
   for (const svc of [d.plugin, d.helper, probe]) {
     if (!svc) continue;
     await removeService(engine, svc.id);
@@ -61,6 +72,11 @@ export async function removeDeployment(
     ...(await listConfigs(engine, [
       `${OBJECT_LABELS.managedBy}=${o.name}`,
       `${OBJECT_LABELS.role}=refresh-state`,
+    ])),
+    // Install reports left by an installer that could not finish.
+    ...(await listConfigs(engine, [
+      `${OBJECT_LABELS.managedBy}=${o.name}`,
+      `${OBJECT_LABELS.role}=install-report`,
     ])),
   ];
   for (const c of boards) {

@@ -10,6 +10,7 @@ import {
   DEPLOY_LABELS,
   issueBootstrapSecret,
   mountedBootstrapSecret,
+  pluginCarrier,
   readDeployment,
   servicesMountingBootstrap,
 } from "./deployment.js";
@@ -43,7 +44,7 @@ export async function rotate(
   r: Reporter,
 ): Promise<RotateResult> {
   const d = await readDeployment(engine, o.name);
-  if (!d.helper || !d.plugin) {
+  if (!d.helper || !pluginCarrier(d)) {
     throw new VspError(
       `no vsp deployment named "${o.name}" (helper or plugin service missing)`,
       "run vsp deploy first",

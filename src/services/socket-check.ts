@@ -1,7 +1,8 @@
-// Before the plugin service is created: does --docker-socket exist on every manager? The plugin
-// engine gives no error for a missing bind source (its task stays "ready"), so a one-shot global
-// task of the vsp image mounts the path read-only, runs `node -e 0`, and the engine's own mount
-// error comes back within seconds.
+// Before the plugin or installer service is created: does --docker-socket exist on every manager,
+// and does each manager's engine run with experimental features (plugin services need them)? The
+// plugin engine gives no error for a missing bind source (its task stays "ready"), so a one-shot
+// global task of the vsp image mounts the path read-only and asks the engine behind it; the
+// engine's own mount error comes back within seconds, and the exit code says experimental or not.
 
 import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
@@ -11,13 +12,24 @@ import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
 import { describeTasks, hintFor } from "./engine-hints.js";
 
-export async function checkDockerSocketOnManagers(
+const MOUNT = "/vsp-socket-check";
+const NOT_EXPERIMENTAL = 3;
+/** Exit 0: experimental; 3: not; 4: no engine answers on the socket. */
+const SURVEY_SCRIPT = `require("http").get({socketPath:${JSON.stringify(MOUNT)},path:"/info"},r=>{let b="";r.on("data",d=>b+=d);r.on("end",()=>{try{process.exit(JSON.parse(b).ExperimentalBuild?0:${NOT_EXPERIMENTAL})}catch{process.exit(4)}})}).on("error",()=>process.exit(4))`;
+
+export interface ManagerSurvey {
+  id: string;
+  hostname: string;
+  experimental: boolean;
+}
+
+export async function surveyManagers(
   engine: Engine,
   name: string,
   imageRef: string,
   socketPath: string,
   timeoutMs = 60_000,
-): Promise<void> {
+): Promise<ManagerSurvey[]> {
   const managers = (await engineFacts(engine)).managers.filter((m) => m.state === "ready");
   const id = await createService(engine, {
     Name: `${name}-socket-check`,
@@ -25,22 +37,24 @@ export async function checkDockerSocketOnManagers(
     TaskTemplate: {
       ContainerSpec: {
         Image: imageRef,
-        Command: ["node", "-e", "0"],
+        Command: ["node", "-e", SURVEY_SCRIPT],
         ReadOnly: true,
         CapabilityDrop: ["ALL"],
-        Mounts: [{ Type: "bind", Source: socketPath, Target: "/vsp-socket-check", ReadOnly: true }],
+        Mounts: [{ Type: "bind", Source: socketPath, Target: MOUNT, ReadOnly: true }],
       },
       RestartPolicy: { Condition: "none" },
       Placement: { Constraints: ["node.role==manager"] },
     },
     Mode: { Global: {} },
   });
+  const notExperimental = (t: { state: string; error?: string }) =>
+    t.state === "failed" && new RegExp(`exit \\(${NOT_EXPERIMENTAL}\\)`).test(t.error ?? "");
   try {
-    await until(
+    return await until(
       timeoutMs,
       async () => {
         const tasks = await serviceTasks(engine, id);
-        const failed = tasks.find((t) => ["failed", "rejected"].includes(t.state));
+        const failed = tasks.find((t) => ["failed", "rejected"].includes(t.state) && !notExperimental(t));
         if (failed) {
           const hint = hintFor(failed.error);
           throw new VspError(
@@ -48,8 +62,11 @@ export async function checkDockerSocketOnManagers(
             hint?.hint ?? "see the engine's error above",
           );
         }
-        const done = managers.every((m) => tasks.some((t) => t.nodeId === m.id && t.state === "complete"));
-        return done ? true : undefined;
+        const results = managers.map((m) => {
+          const t = tasks.find((x) => x.nodeId === m.id && (x.state === "complete" || notExperimental(x)));
+          return t ? { id: m.id, hostname: m.hostname, experimental: t.state === "complete" } : undefined;
+        });
+        return results.every((x) => x !== undefined) ? (results as ManagerSurvey[]) : undefined;
       },
       async () =>
         new VspError(

@@ -5,10 +5,12 @@ import {
   HELPER_COMMAND,
   helperServiceName,
   OBJECT_LABELS,
+  PLUGIN_DOCKER_SOCKET,
   PLUGIN_ENV,
   pluginConfig,
   pluginServiceName,
 } from "../../common/contract.js";
+import { INSTALLER_COMMAND, INSTALLER_ENV, installerServiceName } from "../../common/installer.js";
 import type { PluginPrivilege } from "../docker/plugins.js";
 import { DEPLOY_LABELS, managedLabels } from "./deployment.js";
 
@@ -69,8 +71,9 @@ export interface PluginServiceOptions {
   taskPolicies: string[];
 }
 
-export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unknown> {
-  const env = [
+/** The plugin's settings (KEY=value): the same in both modes, never a token. */
+export function pluginSettings(o: PluginServiceOptions): string[] {
+  return [
     `${PLUGIN_ENV.vaultAddr}=${o.vaultAddr}`,
     `${PLUGIN_ENV.name}=${o.name}`,
     `${PLUGIN_ENV.policyPrefix}=${o.policyPrefix}`,
@@ -78,6 +81,20 @@ export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unkno
     ...(o.vaultNamespace ? [`${PLUGIN_ENV.vaultNamespace}=${o.vaultNamespace}`] : []),
     ...(o.vaultCaCertPem ? [`${PLUGIN_ENV.vaultCaCert}=${o.vaultCaCertPem}`] : []),
   ];
+}
+
+/** Labels both the plugin service and the installer service carry: what was deployed, for status. */
+function deployedLabels(o: PluginServiceOptions): Record<string, string> {
+  return {
+    [DEPLOY_LABELS.vaultAddr]: o.vaultAddr,
+    [DEPLOY_LABELS.policyPrefix]: o.policyPrefix,
+    [DEPLOY_LABELS.pluginRef]: o.pluginRef,
+    ...(o.pluginDigest ? { [DEPLOY_LABELS.pluginDigest]: o.pluginDigest } : {}),
+  };
+}
+
+export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unknown> {
+  const env = pluginSettings(o);
   const taskTemplate = {
     Runtime: "plugin",
     // Lowercase keys: swarmkit's PluginSpec JSON (the documented PluginPrivilege key is dropped).
@@ -88,14 +105,61 @@ export function pluginServiceSpec(o: PluginServiceOptions): Record<string, unkno
     Name: pluginServiceName(o.name),
     Labels: {
       ...managedLabels(o.name, "plugin"),
-      [DEPLOY_LABELS.vaultAddr]: o.vaultAddr,
-      [DEPLOY_LABELS.policyPrefix]: o.policyPrefix,
-      [DEPLOY_LABELS.pluginRef]: o.pluginRef,
-      ...(o.pluginDigest ? { [DEPLOY_LABELS.pluginDigest]: o.pluginDigest } : {}),
+      ...deployedLabels(o),
       [OBJECT_LABELS.configHash]: specHash(taskTemplate),
     },
     TaskTemplate: taskTemplate,
     Mode: { Global: {} },
+  };
+}
+
+export interface InstallerOptions extends PluginServiceOptions {
+  /** The vsp image (by digest): the installer runs from it. */
+  imageRef: string;
+  dockerSocket: string;
+  action: "install" | "remove";
+  /** How often each installer checks its node (default 10 s). */
+  intervalMs?: number;
+}
+
+/**
+ * Installer mode: one task per manager that installs the plugin on its node through the node's
+ * Docker socket, keeps it enabled and upgraded, and reports (common/installer.ts).
+ */
+export function installerSpec(o: InstallerOptions): Record<string, unknown> {
+  const env = [
+    `${INSTALLER_ENV.pluginName}=${o.name}`,
+    `${INSTALLER_ENV.remote}=${o.pluginRef}`,
+    `${INSTALLER_ENV.privileges}=${JSON.stringify(o.privileges.map((p) => ({ name: p.name, description: p.description, value: p.value })))}`,
+    `${INSTALLER_ENV.pluginEnv}=${JSON.stringify(pluginSettings(o))}`,
+    `${INSTALLER_ENV.action}=${o.action}`,
+    ...(o.intervalMs ? [`${INSTALLER_ENV.intervalMs}=${o.intervalMs}`] : []),
+  ];
+  const taskTemplate = {
+    ContainerSpec: {
+      Image: o.imageRef,
+      Command: INSTALLER_COMMAND,
+      Env: env,
+      Labels: managedLabels(o.name, "installer"),
+      ReadOnly: true,
+      CapabilityDrop: ["ALL"],
+      Mounts: [{ Type: "bind", Source: o.dockerSocket, Target: PLUGIN_DOCKER_SOCKET }],
+      StopGracePeriod: 5_000_000_000,
+    },
+    Placement: MANAGERS_ONLY,
+    RestartPolicy: { Condition: "any", Delay: 5_000_000_000 },
+  };
+  return {
+    Name: installerServiceName(o.name),
+    Labels: {
+      ...managedLabels(o.name, "installer"),
+      ...deployedLabels(o),
+      [OBJECT_LABELS.configHash]: specHash(taskTemplate),
+    },
+    TaskTemplate: taskTemplate,
+    Mode: { Global: {} },
+    // One node at a time: the leader's plugin is briefly disabled while its node upgrades.
+    UpdateConfig: { Parallelism: 1, Order: "stop-first", FailureAction: "continue" },
   };
 }
 
@@ -119,21 +183,4 @@ export function expectedPrivileges(dockerSocket: string): { name: string; value:
   for (const m of config.mounts) if (m.source) out.push({ name: "mount", value: [m.source] });
   if (config.linux.capabilities.length) out.push({ name: "capabilities", value: config.linux.capabilities });
   return out;
-}
-
-/** What the registry's plugin asks for beyond or instead of the expected privileges, or undefined. */
-export function privilegeMismatch(
-  asked: { name: string; value: string[] }[],
-  expected: { name: string; value: string[] }[],
-): string | undefined {
-  const key = (p: { name: string; value: string[] }) => `${p.name}=${[...p.value].sort().join(",")}`;
-  const want = new Set(expected.map(key));
-  const got = new Set(asked.map(key));
-  const extra = [...got].filter((k) => !want.has(k));
-  const missing = [...want].filter((k) => !got.has(k));
-  if (extra.length === 0 && missing.length === 0) return undefined;
-  return [
-    ...(extra.length ? [`asks ${extra.join("; ")}`] : []),
-    ...(missing.length ? [`lacks ${missing.join("; ")}`] : []),
-  ].join("; ");
 }

@@ -1,19 +1,24 @@
 // vsp status: what runs, what Vault says of the bootstrap token, and what is unhealthy.
 
 import { FAILURES_LABEL, ISSUANCE_LABELS, OBJECT_LABELS } from "../../common/contract.js";
+import type { DeployMode } from "../../common/installer.js";
 import { printable } from "../../common/printable.js";
 import { parseState } from "../../common/refresh-state.js";
 import { listConfigs } from "../docker/configs.js";
 import type { Engine } from "../docker/engine.js";
+import { listPlugins } from "../docker/plugins.js";
 import { serviceTasks } from "../docker/services.js";
 import { describe } from "../errors.js";
 import { type Health, VaultClient, type VaultSettings } from "../vault/client.js";
 import {
+  currentMode,
   DEPLOY_LABELS,
   mountedBootstrapSecret,
+  pluginCarrier,
   readDeployment,
   servicesMountingBootstrap,
 } from "./deployment.js";
+import { describeInstall, managerInstalls } from "./installer.js";
 import { type PluginNodeState, pluginStates } from "./plugin-state.js";
 import { probeRegistry, registryDigest } from "./preflight.js";
 import { isBootstrapToken } from "./vault-objects.js";
@@ -22,7 +27,16 @@ export interface StatusReport {
   name: string;
   healthy: boolean;
   problems: string[];
-  plugin: { service: boolean; ref?: string; nodes: PluginNodeState[]; enabledHere: boolean };
+  plugin: {
+    /** How the plugin reaches the managers; none: neither service exists. */
+    mode: DeployMode | "none";
+    /** The plugin service, or in installer mode the installer service, exists. */
+    service: boolean;
+    ref?: string;
+    /** Per manager; taskState "running" means its plugin runs (installer mode: enabled from ref). */
+    nodes: PluginNodeState[];
+    enabledHere: boolean;
+  };
   helper: { service: boolean; tasks: { node: string; state: string; error?: string }[] };
   bootstrapToken?: {
     secret: string;
@@ -172,6 +186,25 @@ function sameAddr(a: string, b: string): boolean {
   }
 }
 
+/** Installer mode: each manager's report, as a plugin state ("running" = enabled from `ref`). */
+async function installerStates(
+  engine: Engine,
+  name: string,
+  ref: string,
+): Promise<{ nodes: PluginNodeState[]; localEnabled: boolean }> {
+  const [installs, plugins] = await Promise.all([managerInstalls(engine, name), listPlugins(engine)]);
+  const nodes = installs.map((n) => {
+    const ok = n.report?.state === "enabled" && n.report.remote === ref;
+    return {
+      nodeId: n.nodeId,
+      hostname: n.hostname,
+      taskState: ok ? "running" : describeInstall(n, ref).replace(/^on [^:]*: /, ""),
+    };
+  });
+  const localEnabled = plugins.some((p) => (p.Name === name || p.Name === `${name}:latest`) && p.Enabled);
+  return { nodes, localEnabled };
+}
+
 export async function status(
   engine: Engine,
   name: string,
@@ -179,8 +212,13 @@ export async function status(
 ): Promise<StatusReport> {
   const d = await readDeployment(engine, name);
   const problems: string[] = [];
-  const states = await pluginStates(engine, name);
-  if (!d.plugin) problems.push(`plugin service ${name}-plugin is missing`);
+  const mode = currentMode(d) ?? "none";
+  const carrier = pluginCarrier(d);
+  const ref = carrier?.spec.Labels?.[DEPLOY_LABELS.pluginRef];
+  const states =
+    mode === "installer" ? await installerStates(engine, name, ref ?? "") : await pluginStates(engine, name);
+  if (mode === "none")
+    problems.push(`plugin service ${name}-plugin (or installer service ${name}-installer) is missing`);
   for (const n of states.nodes) {
     if (n.taskState !== "running")
       problems.push(`plugin on ${n.hostname} is ${n.taskState}${n.error ? ` (${n.error})` : ""}`);
@@ -193,7 +231,7 @@ export async function status(
   // The operator's token goes only to the address the operator gave (VAULT_ADDR): a label on
   // the plugin service is anyone's to write, so it is shown and compared, never contacted.
   const vaultAddr = vaultSettings.addr || undefined;
-  const deployedAddr = d.plugin?.spec.Labels?.[DEPLOY_LABELS.vaultAddr];
+  const deployedAddr = carrier?.spec.Labels?.[DEPLOY_LABELS.vaultAddr];
   if (!vaultAddr)
     problems.push(
       `Vault not checked: set VAULT_ADDR (the plugin service says it uses ${printable(deployedAddr ?? "nothing", 200)})`,
@@ -207,8 +245,9 @@ export async function status(
     healthy: false,
     problems,
     plugin: {
-      service: !!d.plugin,
-      ref: d.plugin?.spec.Labels?.[DEPLOY_LABELS.pluginRef],
+      mode,
+      service: mode !== "none",
+      ref,
       nodes: states.nodes,
       enabledHere: states.localEnabled,
     },
@@ -223,7 +262,7 @@ export async function status(
     credentials: await credentials(engine, name),
     refresh: await refreshStates(engine, name),
   };
-  const drift = await pluginTagDrift(d.plugin?.spec.Labels);
+  const drift = await pluginTagDrift(carrier?.spec.Labels);
   if (drift) problems.push(drift);
   for (const r of report.refresh)
     if (r.outcome === "failed" || r.outcome === "refused")
