@@ -25,12 +25,15 @@ export const INSTALLER_ENV = {
   /** install (default) or remove: vsp remove switches it, waits for every node, then removes the service. */
   action: "VSP_INSTALL_ACTION",
   intervalMs: "VSP_INSTALL_INTERVAL_MS",
+  /** A hash of everything above: reports name it, so deploy waits for what it asked, not an older state. */
+  generation: "VSP_INSTALL_GENERATION",
 } as const;
 
 export const INSTALL_REPORT_LABELS = {
   node: "com.vsp.node",
   hostname: "com.vsp.hostname",
   remote: "com.vsp.plugin-ref",
+  generation: "com.vsp.install-generation",
   state: "com.vsp.install-state",
   error: "com.vsp.install-error",
   at: "com.vsp.install-at",
@@ -45,12 +48,15 @@ export interface InstallReport {
   nodeId: string;
   hostname: string;
   remote: string;
+  /** VSP_INSTALL_GENERATION of the installer that wrote it. */
+  generation: string;
   state: InstallState;
   error?: string;
   at: string;
 }
 
 const NODE_ID = /^[a-z0-9]{10,64}$/;
+export const GENERATION = /^[a-f0-9]{8,64}$/;
 const STATES = new Set<InstallState>(["enabled", "removed", "failed"]);
 
 export function reportName(deployment: string, nodeId: string): string {
@@ -64,6 +70,7 @@ export function reportLabels(deployment: string, r: InstallReport): Record<strin
     [INSTALL_REPORT_LABELS.node]: r.nodeId,
     [INSTALL_REPORT_LABELS.hostname]: r.hostname.slice(0, 128),
     [INSTALL_REPORT_LABELS.remote]: r.remote.slice(0, 512),
+    [INSTALL_REPORT_LABELS.generation]: r.generation,
     [INSTALL_REPORT_LABELS.state]: r.state,
     ...(r.error ? { [INSTALL_REPORT_LABELS.error]: r.error.slice(0, 500) } : {}),
     [INSTALL_REPORT_LABELS.at]: r.at,
@@ -84,7 +91,8 @@ export function parseReport(
   if (labels[OBJECT_LABELS.managedBy] !== deployment || labels[OBJECT_LABELS.role] !== "install-report")
     return undefined;
   if (!NODE_ID.test(nodeId) || name !== reportName(deployment, nodeId)) return undefined;
-  if (!STATES.has(state) || Number.isNaN(Date.parse(at))) return undefined;
+  const generation = labels[INSTALL_REPORT_LABELS.generation] ?? "";
+  if (!STATES.has(state) || Number.isNaN(Date.parse(at)) || !GENERATION.test(generation)) return undefined;
   const error = labels[INSTALL_REPORT_LABELS.error];
   return {
     ...(id ? { id } : {}),
@@ -92,6 +100,7 @@ export function parseReport(
     nodeId,
     hostname: labels[INSTALL_REPORT_LABELS.hostname] ?? "",
     remote: labels[INSTALL_REPORT_LABELS.remote] ?? "",
+    generation,
     state,
     ...(error ? { error } : {}),
     at,

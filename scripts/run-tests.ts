@@ -30,9 +30,9 @@ function testFiles(): string[] {
   return only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 }
 
-/** The cluster file runs a whole multi-manager scenario; every other file gets 10 minutes. */
+/** The cluster files run whole multi-manager scenarios; every other file gets 10 minutes. */
 function fileTimeoutMs(file: string): number {
-  return file.endsWith("cluster.test.js") ? 20 * 60_000 : 10 * 60_000;
+  return path.basename(file).startsWith("cluster") ? 20 * 60_000 : 10 * 60_000;
 }
 
 interface FileResult {

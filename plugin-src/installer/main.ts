@@ -33,11 +33,12 @@ async function main(): Promise<void> {
     const report: InstallReport = {
       ...me,
       remote: desired.remote,
+      generation: desired.generation,
       state: result.state,
       ...(result.error ? { error: result.error } : {}),
       at: new Date().toISOString(),
     };
-    const key = `${report.state} ${report.remote} ${report.error ?? ""}`;
+    const key = `${report.state} ${report.generation} ${report.error ?? ""}`;
     if (key !== last) {
       await reports.save(report);
       last = key;

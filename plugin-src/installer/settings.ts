@@ -1,5 +1,5 @@
 // The installer's settings, read from its service's env (written by vsp deploy; validated anyway).
-import { INSTALLER_ENV } from "../../common/installer.js";
+import { GENERATION, INSTALLER_ENV } from "../../common/installer.js";
 import type { Privilege } from "../../common/privileges.js";
 import type { Desired } from "./reconcile.js";
 
@@ -22,7 +22,9 @@ const isPrivilege = (v: unknown): v is Privilege =>
   (v as Privilege).value.every((x) => typeof x === "string");
 const isString = (v: unknown): v is string => typeof v === "string";
 
-export function installerSettings(env: NodeJS.ProcessEnv): Desired & { intervalMs: number } {
+export function installerSettings(
+  env: NodeJS.ProcessEnv,
+): Desired & { intervalMs: number; generation: string } {
   const name = env[INSTALLER_ENV.pluginName] ?? "";
   const remote = env[INSTALLER_ENV.remote] ?? "";
   const action = env[INSTALLER_ENV.action] || "install";
@@ -35,8 +37,11 @@ export function installerSettings(env: NodeJS.ProcessEnv): Desired & { intervalM
   const intervalMs = Number(env[INSTALLER_ENV.intervalMs] || 10_000);
   if (!Number.isInteger(intervalMs) || intervalMs < 500)
     throw new Error(`${INSTALLER_ENV.intervalMs} must be >= 500`);
+  const generation = env[INSTALLER_ENV.generation] ?? "";
+  if (!GENERATION.test(generation)) throw new Error(`${INSTALLER_ENV.generation} is not a generation hash`);
   return {
     name,
+    generation,
     remote,
     action,
     privileges: parseList(env[INSTALLER_ENV.privileges], INSTALLER_ENV.privileges, isPrivilege),

@@ -7,7 +7,7 @@ export interface EngineFacts {
   swarmState: string;
   isManager: boolean;
   nodeId: string;
-  managers: { id: string; hostname: string; state: string; addr: string }[];
+  managers: { id: string; hostname: string; state: string; addr: string; engineVersion: string }[];
 }
 
 export async function engineFacts(engine: Engine): Promise<EngineFacts> {
@@ -29,7 +29,7 @@ export async function engineFacts(engine: Engine): Promise<EngineFacts> {
       filters: JSON.stringify({ role: ["manager"] }),
     })) as unknown as {
       ID: string;
-      Description: { Hostname: string };
+      Description: { Hostname: string; Engine?: { EngineVersion?: string } };
       Status: { State: string; Addr?: string };
     }[];
     facts.managers = nodes.map((n) => ({
@@ -37,6 +37,7 @@ export async function engineFacts(engine: Engine): Promise<EngineFacts> {
       hostname: n.Description.Hostname,
       state: n.Status.State,
       addr: n.Status.Addr ?? "",
+      engineVersion: n.Description.Engine?.EngineVersion ?? "",
     }));
   }
   return facts;

@@ -62,6 +62,20 @@ export interface DeployResult {
   probeMs?: number;
 }
 
+/** The oldest engine known to take a digest in a plugin reference. */
+const DIGEST_PLUGIN_ENGINE = 26;
+
+function engineMajor(version: string): number {
+  const m = version.match(/^(\d+)\./);
+  return m ? Number(m[1]) : 0;
+}
+
+export function pluginDigestSafe(local: string, managers: { engineVersion: string }[]): boolean {
+  return [local, ...managers.map((m) => m.engineVersion)].every(
+    (v) => engineMajor(v) >= DIGEST_PLUGIN_ENGINE,
+  );
+}
+
 /** Each manager's Swarm address as a single-host CIDR. */
 export function managerCidrs(managers: { addr: string }[]): string[] {
   const out = new Set<string>();
@@ -127,10 +141,13 @@ export async function deploy(
         ? "push it first (vsp build --push), or deploy without --skip-build"
         : "check that the registry keeps what is pushed to it",
     );
-  // The plugin goes by tag: Engine 20.10's dockerd dies on a digest in a plugin reference
-  // (seen with /plugins/privileges). Its digest is recorded on the service; vsp status reports a
-  // tag pushed over since.
-  const pinnedPlugin = pluginRef;
+  // The plugin goes by digest where every manager runs Engine 26 or later (tested); Engine 20.10's
+  // dockerd dies on a digest in a plugin reference (seen with /plugins/privileges), so there it
+  // goes by tag, its digest recorded on the service, and vsp status reports a tag pushed over since.
+  const byDigest = pluginDigestSafe(facts.serverVersion, facts.managers);
+  const pinnedPlugin = byDigest
+    ? `${pluginRef.slice(0, pluginRef.lastIndexOf(":"))}@${pluginDigest}`
+    : pluginRef;
   const pinnedImage = `${imageRef}@${imageDigest}`;
 
   const vaultOpts: VaultObjectOptions = {
@@ -286,7 +303,7 @@ export async function deploy(
       return createService(engine, installer);
     });
     await inStep(r, "waiting for the plugin on every manager", () =>
-      waitInstalls(engine, { id: installerId }, o.name, pinnedPlugin, "enabled", waitMs),
+      waitInstalls(engine, { id: installerId }, o.name, installer, "enabled", waitMs),
     );
   }
 

@@ -10,6 +10,7 @@ import { removeService, type ServiceInfo, serviceTasks, updateService } from "..
 import { engineFacts } from "../docker/swarm.js";
 import { VspError } from "../errors.js";
 import { describeTasks, hintFor } from "./engine-hints.js";
+import { installerGeneration } from "./specs.js";
 
 export interface NodeInstall {
   nodeId: string;
@@ -50,18 +51,28 @@ export function describeInstall(n: NodeInstall, remote: string): string {
   return `on ${n.hostname}: ${what}${r.error ? ` (${printable(r.error, 300)})` : ""}`;
 }
 
-const done = (n: NodeInstall, remote: string, state: "enabled" | "removed") =>
-  n.report?.state === state && n.report.remote === remote;
+/** VSP_INSTALL_GENERATION and VSP_INSTALL_REMOTE of an installer service's spec. */
+export function installerTarget(spec: Record<string, unknown>): { generation: string; remote: string } {
+  const env =
+    (spec.TaskTemplate as { ContainerSpec?: { Env?: string[] } } | undefined)?.ContainerSpec?.Env ?? [];
+  const value = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1) ?? "";
+  return { generation: value(INSTALLER_ENV.generation), remote: value(INSTALLER_ENV.remote) };
+}
 
-/** Until every ready manager reports `state` for `remote`; a privileges refusal ends the wait at once. */
+/**
+ * Until every ready manager reports `state` from the installer of `spec` (its generation); a
+ * privileges refusal ends the wait at once.
+ */
 export async function waitInstalls(
   engine: Engine,
   svc: { id: string },
   name: string,
-  remote: string,
+  spec: Record<string, unknown>,
   state: "enabled" | "removed",
   timeoutMs: number,
 ): Promise<void> {
+  const { generation, remote } = installerTarget(spec);
+  const done = (n: NodeInstall) => n.report?.state === state && n.report.generation === generation;
   let last: NodeInstall[] = [];
   await until(
     timeoutMs,
@@ -75,7 +86,7 @@ export async function waitInstalls(
           `the installer refused the plugin ${describeInstall(refused, remote)}`,
           "someone pushed another plugin under vsp's tag: deploy without --skip-build, and allow only the operator to push to the registry",
         );
-      return last.length > 0 && last.every((n) => done(n, remote, state)) ? true : undefined;
+      return last.length > 0 && last.every(done) ? true : undefined;
     },
     async () => {
       const tasks = await serviceTasks(engine, svc.id);
@@ -103,18 +114,14 @@ export async function uninstallEverywhere(
 ): Promise<void> {
   const spec = structuredClone(installer.spec);
   const container = (spec.TaskTemplate as { ContainerSpec: { Env?: string[] } }).ContainerSpec;
-  const env = container.Env ?? [];
-  const key = (k: string) => `${k}=`;
-  const remote =
-    env.find((e) => e.startsWith(key(INSTALLER_ENV.remote)))?.slice(key(INSTALLER_ENV.remote).length) ?? "";
-  container.Env = [
-    ...env.filter((e) => !e.startsWith(key(INSTALLER_ENV.action))),
-    `${INSTALLER_ENV.action}=remove`,
-  ];
+  const keep = (e: string) =>
+    !e.startsWith(`${INSTALLER_ENV.action}=`) && !e.startsWith(`${INSTALLER_ENV.generation}=`);
+  const env = [...(container.Env ?? []).filter(keep), `${INSTALLER_ENV.action}=remove`];
+  container.Env = [...env, `${INSTALLER_ENV.generation}=${installerGeneration(env)}`];
   // Not the hash of any spec deploy makes: if this stops half-way, the next deploy rewrites it.
   spec.Labels = { ...spec.Labels, [OBJECT_LABELS.configHash]: "removing" };
   await updateService(engine, installer, spec);
-  await waitInstalls(engine, installer, name, remote, "removed", timeoutMs);
+  await waitInstalls(engine, installer, name, spec, "removed", timeoutMs);
   await removeService(engine, installer.id);
   for (const c of await listConfigs(engine, [
     `${OBJECT_LABELS.managedBy}=${name}`,

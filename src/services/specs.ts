@@ -126,6 +126,10 @@ export interface InstallerOptions extends PluginServiceOptions {
  * Installer mode: one task per manager that installs the plugin on its node through the node's
  * Docker socket, keeps it enabled and upgraded, and reports (common/installer.ts).
  */
+export function installerGeneration(env: string[]): string {
+  return specHash(env.filter((e) => !e.startsWith(`${INSTALLER_ENV.generation}=`)));
+}
+
 export function installerSpec(o: InstallerOptions): Record<string, unknown> {
   const env = [
     `${INSTALLER_ENV.pluginName}=${o.name}`,
@@ -135,6 +139,7 @@ export function installerSpec(o: InstallerOptions): Record<string, unknown> {
     `${INSTALLER_ENV.action}=${o.action}`,
     ...(o.intervalMs ? [`${INSTALLER_ENV.intervalMs}=${o.intervalMs}`] : []),
   ];
+  env.push(`${INSTALLER_ENV.generation}=${installerGeneration(env)}`);
   const taskTemplate = {
     ContainerSpec: {
       Image: o.imageRef,

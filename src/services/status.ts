@@ -18,7 +18,7 @@ import {
   readDeployment,
   servicesMountingBootstrap,
 } from "./deployment.js";
-import { describeInstall, managerInstalls } from "./installer.js";
+import { describeInstall, installerTarget, managerInstalls } from "./installer.js";
 import { type PluginNodeState, pluginStates } from "./plugin-state.js";
 import { probeRegistry, registryDigest } from "./preflight.js";
 import { isBootstrapToken } from "./vault-objects.js";
@@ -94,6 +94,8 @@ export interface RefreshReport {
 async function pluginTagDrift(labels: Record<string, string> | undefined): Promise<string | undefined> {
   const ref = labels?.[DEPLOY_LABELS.pluginRef] ?? "";
   const recorded = labels?.[DEPLOY_LABELS.pluginDigest];
+  // Deployed by digest: what the tag points at now does not matter.
+  if (ref.includes("@")) return undefined;
   const m = ref.match(/^([^/]+)\/(.+):([A-Za-z0-9._-]+)$/);
   if (!recorded || !m) return undefined;
   const base = await probeRegistry(m[1]!);
@@ -186,15 +188,16 @@ function sameAddr(a: string, b: string): boolean {
   }
 }
 
-/** Installer mode: each manager's report, as a plugin state ("running" = enabled from `ref`). */
+/** Installer mode: each manager's report, as a plugin state ("running" = enabled as the installer service asks). */
 async function installerStates(
   engine: Engine,
   name: string,
-  ref: string,
+  spec: Record<string, unknown>,
 ): Promise<{ nodes: PluginNodeState[]; localEnabled: boolean }> {
   const [installs, plugins] = await Promise.all([managerInstalls(engine, name), listPlugins(engine)]);
+  const { generation, remote: ref } = installerTarget(spec);
   const nodes = installs.map((n) => {
-    const ok = n.report?.state === "enabled" && n.report.remote === ref;
+    const ok = n.report?.state === "enabled" && n.report.generation === generation;
     return {
       nodeId: n.nodeId,
       hostname: n.hostname,
@@ -215,8 +218,9 @@ export async function status(
   const mode = currentMode(d) ?? "none";
   const carrier = pluginCarrier(d);
   const ref = carrier?.spec.Labels?.[DEPLOY_LABELS.pluginRef];
-  const states =
-    mode === "installer" ? await installerStates(engine, name, ref ?? "") : await pluginStates(engine, name);
+  const states = d.installer
+    ? await installerStates(engine, name, d.installer.spec)
+    : await pluginStates(engine, name);
   if (mode === "none")
     problems.push(`plugin service ${name}-plugin (or installer service ${name}-installer) is missing`);
   for (const n of states.nodes) {

@@ -59,11 +59,16 @@ test("an unreachable engine", async () => {
   );
 });
 
-test("an engine outside a swarm, then a swarm without experimental features", async () => {
+test("an engine outside a swarm, then --mode service on a swarm without experimental features", async () => {
   const env = { DOCKER_HOST: `unix://${plain!.socket}` };
   await expectFailure(deployArgs(ground), env, /is not part of a swarm/, /docker swarm init/);
   await initSwarm(new Docker({ socketPath: plain!.socket }), await freePort());
-  await expectFailure(deployArgs(ground), env, /runs without experimental features/, /"experimental": true/);
+  await expectFailure(
+    deployArgs(ground, ["--mode", "service"]),
+    env,
+    /runs without experimental features/,
+    /--mode installer .*"experimental": true/,
+  );
 });
 
 test("a registry that does not answer", async () => {

@@ -206,6 +206,26 @@ export class Cluster {
     );
   }
 
+  /** A new node (engine in its own namespaces, same engine kind) joined as a manager. */
+  async addManager(): Promise<ClusterNode> {
+    const node = nodeAt(this.state, this.state.nodes.length + 1);
+    this.state.nodes.push(node);
+    fs.mkdirSync(node.dir, { recursive: true });
+    this.save();
+    await addNamespace(node.netns, node.veth, `${node.ip}/24`, this.state.bridge);
+    await launchEngine(node, this.engineConfig());
+    const leader = await this.leader();
+    const info = (await this.docker(leader).swarmInspect()) as { JoinTokens: { Manager: string } };
+    await this.docker(node).swarmJoin({
+      ListenAddr: `${node.ip}:${SWARM_PORT}`,
+      AdvertiseAddr: `${node.ip}:${SWARM_PORT}`,
+      RemoteAddrs: [`${leader.ip}:${SWARM_PORT}`],
+      JoinToken: info.JoinTokens.Manager,
+    });
+    await this.waitQuorum(90_000);
+    return node;
+  }
+
   engineConfig() {
     return { engine: this.state.engine, experimental: this.state.experimental, registry: this.registry };
   }
@@ -213,6 +233,24 @@ export class Cluster {
   save(): void {
     fs.writeFileSync(path.join(this.state.root, "cluster.json"), JSON.stringify(this.state, null, 2));
   }
+}
+
+/** The i-th node's names, folders and address on the ground's bridge. */
+function nodeAt(state: ClusterState, i: number): ClusterNode {
+  const { root, tag } = state;
+  return {
+    name: `n${i}`,
+    ip: `${state.subnet}.${10 + i}`,
+    dir: path.join(root, `n${i}`),
+    runDir: path.join(root, `r${i}`),
+    socket: path.join(root, `r${i}`, "docker.sock"),
+    pid: 0,
+    netns: `vc${tag}-n${i}`,
+    veth: `vc${tag}n${i}`,
+    hostname: `vc${tag}-n${i}`,
+    cgroup: `vc${tag}-n${i}`,
+    netnsIno: 0,
+  };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -269,19 +307,7 @@ export async function startCluster(
       state.forwardRule = await allowBridgeForward(state.bridge);
       await addNamespace(state.servicesNetns, state.servicesVeth, `${svcIp}/24`, state.bridge);
       for (let i = 1; i <= managers; i++) {
-        const node: ClusterNode = {
-          name: `n${i}`,
-          ip: `${state.subnet}.${10 + i}`,
-          dir: path.join(root, `n${i}`),
-          runDir: path.join(root, `r${i}`),
-          socket: path.join(root, `r${i}`, "docker.sock"),
-          pid: 0,
-          netns: `vc${tag}-n${i}`,
-          veth: `vc${tag}n${i}`,
-          hostname: `vc${tag}-n${i}`,
-          cgroup: `vc${tag}-n${i}`,
-          netnsIno: 0,
-        };
+        const node = nodeAt(state, i);
         state.nodes.push(node);
         fs.mkdirSync(node.dir, { recursive: true });
         await addNamespace(node.netns, node.veth, `${node.ip}/24`, state.bridge);

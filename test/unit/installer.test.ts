@@ -162,6 +162,7 @@ test("settings: what deploy writes parses; anything else is refused with the var
     [INSTALLER_ENV.remote]: "reg:5000/vsp:c-1",
     [INSTALLER_ENV.privileges]: JSON.stringify(PRIVS),
     [INSTALLER_ENV.pluginEnv]: JSON.stringify(desired.env),
+    [INSTALLER_ENV.generation]: "0123456789abcdef",
   };
   const s = installerSettings(env);
   assert.equal(s.action, "install");
@@ -174,6 +175,7 @@ test("settings: what deploy writes parses; anything else is refused with the var
     [{ [INSTALLER_ENV.pluginEnv]: "{" }, /VSP_INSTALL_PLUGIN_ENV is not JSON/],
     [{ [INSTALLER_ENV.action]: "upgrade" }, /VSP_INSTALL_ACTION/],
     [{ [INSTALLER_ENV.intervalMs]: "10" }, /VSP_INSTALL_INTERVAL_MS/],
+    [{ [INSTALLER_ENV.generation]: "" }, /VSP_INSTALL_GENERATION/],
   ];
   for (const [change, message] of bad) assert.throws(() => installerSettings({ ...env, ...change }), message);
 });
@@ -183,6 +185,7 @@ test("reports: written labels read back; a forged or misnamed report is not a re
     nodeId: "abcdefghij0123456789abcde",
     hostname: "m1",
     remote: "reg:5000/vsp:c-1",
+    generation: "0123456789abcdef",
     state: "enabled" as const,
     at: "2026-12-01T00:00:00.000Z",
   };
@@ -194,4 +197,5 @@ test("reports: written labels read back; a forged or misnamed report is not a re
   assert.equal(parseReport("vsp", name, { ...labels, "com.vsp.install-state": "great" }), undefined);
   assert.equal(parseReport("vsp", name, { ...labels, [OBJECT_LABELS.role]: "plugin-status" }), undefined);
   assert.equal(parseReport("vsp", name, { ...labels, "com.vsp.install-at": "yesterday" }), undefined);
+  assert.equal(parseReport("vsp", name, { ...labels, "com.vsp.install-generation": "x" }), undefined);
 });
