@@ -57,6 +57,8 @@ export interface DeployResult {
   pluginRef: string;
   imageRef: string;
   mode: DeployMode;
+  /** Why this mode: forced, kept, or what the survey found. */
+  modeReason: string;
   changed: string[];
   bootstrapAccessor: string;
   probeMs?: number;
@@ -234,20 +236,20 @@ export async function deploy(
     return managers;
   };
   let mode = o.mode === "auto" ? currentMode(deployment) : o.mode;
+  let modeReason = o.mode === "auto" ? "the mode deployed before (auto)" : "--mode";
   if (!mode) {
     const found = await inStep(r, "checking the managers (Docker socket, experimental features)", survey);
-    mode = found.every((m) => m.experimental) ? "service" : "installer";
-    r.info(
-      mode === "service"
-        ? "mode: plugin service (every manager runs with experimental features)"
-        : `mode: installer (${found
-            .filter((m) => !m.experimental)
+    const plain = found.filter((m) => !m.experimental);
+    mode = plain.length === 0 ? "service" : "installer";
+    modeReason =
+      plain.length === 0
+        ? "every manager runs with experimental features"
+        : `${plain
             .map((m) => m.hostname)
-            .join(
-              ", ",
-            )} run${found.filter((m) => !m.experimental).length === 1 ? "s" : ""} without experimental features)`,
-    );
+            .sort()
+            .join(", ")} run${plain.length === 1 ? "s" : ""} without experimental features`;
   }
+  r.info(`mode: ${mode} (${modeReason})`);
 
   if (mode === "service") {
     const plugin = pluginServiceSpec(pluginOptions);
@@ -320,6 +322,7 @@ export async function deploy(
     pluginRef: pinnedPlugin,
     imageRef: pinnedImage,
     mode,
+    modeReason,
     changed,
     bootstrapAccessor: secret.accessor,
     probeMs,

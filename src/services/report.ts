@@ -1,4 +1,6 @@
 // How services tell the user what they do, without knowing about spinners or colours.
+import { describe, VspError } from "../errors.js";
+
 export interface Step {
   update(text: string): void;
   succeed(text?: string): void;
@@ -30,6 +32,14 @@ export async function inStep<T>(r: Reporter, text: string, fn: (s: Step) => Prom
     return value;
   } catch (err) {
     s.fail();
-    throw err;
+    if (err instanceof VspError) throw err;
+    // Anything unforeseen (an engine or Vault error) says in which step it happened.
+    const slow = /DeadlineExceeded|context deadline exceeded/.test(describe(err));
+    throw new VspError(
+      `${text}: ${describe(err)}`,
+      slow
+        ? "the swarm's managers did not answer in time (busy or losing quorum): check docker node ls, then run the command again; it carries on where it stopped"
+        : undefined,
+    );
   }
 }

@@ -14,6 +14,7 @@ import {
   readSecretOn,
   removeStackOnCluster,
   runningTasksByNode,
+  serviceTasksByNode,
   vspObjectsOn,
   waitRunningOnCluster,
 } from "../helpers/cluster.js";
@@ -92,9 +93,9 @@ describe("installer mode on 3 managers without experimental features", { timeout
     const run = await vsp(c().ground(), [...clusterDeployArgs(c()), "--json"], FAST);
     times.deploy = run.ms;
     assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as { mode: string; pluginRef: string };
+    const result = JSON.parse(run.stdout) as { mode: string; modeReason: string; pluginRef: string };
     assert.equal(result.mode, "installer");
-    assert.match(run.stderr, /mode: installer \(.* without experimental features\)/);
+    assert.match(result.modeReason, /^vc\S+-n1, vc\S+-n2, vc\S+-n3 run without experimental features$/);
     firstRef = result.pluginRef;
     await everyNodeHas(firstRef, Date.now(), 5_000);
     const status = JSON.parse((await vsp(c().ground(c().nodes[1]), ["status", "--json"])).stdout) as {
@@ -170,7 +171,18 @@ ${HOST_NETWORK}`,
       },
       60_000,
       250,
-    );
+    ).catch(async (err: Error) => {
+      const tasks = (await serviceTasksByNode(c(), "vsp-installer")).map(
+        (t) => `${t.node?.name}: ${t.state} ${t.error ?? ""}`,
+      );
+      const logs = await c()
+        .ground()
+        .dockerCli(["service", "logs", "--raw", "vsp-installer"])
+        .catch((e: Error) => e.message);
+      throw new Error(
+        `${err.message}; plugin there: ${JSON.stringify(await pluginOn(node))}; installer tasks: ${tasks.join("; ")}; logs: ${logs.slice(-1500)}`,
+      );
+    });
     times.pluginOnNewManager = Date.now() - t1;
     say(
       `${node.name} joined in ${ms(times.join)}; plugin enabled there ${ms(times.pluginOnNewManager)} later`,

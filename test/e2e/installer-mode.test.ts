@@ -130,14 +130,14 @@ test("a plugin disabled by hand is enabled again by the installer", async () => 
 
 test("switching modes: service, then installer again; one plugin and one carrier service each time", async () => {
   const toService = await vsp(ground, [...deployArgs(ground, ["--mode", "service"]), "--json"], FAST);
-  assert.equal(toService.code, 0, toService.stderr);
+  assert.equal(toService.code, 0, `to service: ${toService.stderr}`);
   assert.ok(JSON.parse(toService.stdout).changed.includes("installer service removed (plugin service mode)"));
   assert.deepEqual(await vspServices(), ["vsp-helper", "vsp-plugin"]);
   assert.equal((await installReports()).length, 0);
   assert.equal((await plugins()).filter((p) => p.Name === "vsp:latest" && p.Enabled).length, 1);
 
   const toInstaller = await vsp(ground, [...deployArgs(ground, ["--mode", "installer"]), "--json"], FAST);
-  assert.equal(toInstaller.code, 0, toInstaller.stderr);
+  assert.equal(toInstaller.code, 0, `to installer: ${toInstaller.stderr}`);
   assert.ok(JSON.parse(toInstaller.stdout).changed.includes("plugin service removed (installer mode)"));
   assert.deepEqual(await vspServices(), ["vsp-helper", "vsp-installer"]);
   const tasks = await waitRunning(ground, "inst_app", 2);
