@@ -6,7 +6,7 @@ import { DEFAULT_DOCKER_SOCKET, DEFAULT_NAME, DEFAULT_POLICY_PREFIX } from "../c
 import { buildCommand } from "./commands/build.js";
 import { checkCommand } from "./commands/check.js";
 import { bashCompletion, zshCompletion } from "./commands/completion.js";
-import { makeContext } from "./commands/context.js";
+import { makeContext, type Seams } from "./commands/context.js";
 import { deployCommand } from "./commands/deploy.js";
 import { refreshCommand } from "./commands/refresh.js";
 import { removeCommand } from "./commands/remove.js";
@@ -30,12 +30,16 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  seams: Seams = {},
+): Promise<number> {
   let exitCode = 0;
   // Each action hands its typed options (inferred by extra-typings from the flags declared
   // below, and checked against the command's own flag type) to the command function.
   const contextOf = (cmd: { optsWithGlobals(): { json?: boolean; verbose?: boolean } }) =>
-    makeContext(cmd.optsWithGlobals(), env);
+    makeContext(cmd.optsWithGlobals(), env, seams);
   const settle = async (code: Promise<number>) => {
     exitCode = await code;
   };
@@ -126,16 +130,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .description("mint a new bootstrap token, swap it on the helper, revoke the old one")
     .addOption(name())
     .option("--grace <duration>", "wait this long before revoking the old token", "30s")
-    .addOption(
-      new Option("--fail-after <step>", "testing: fail on purpose after a step")
-        .choices(["secret", "helper"] as const)
-        .hideHelp(),
-    )
-    .addOption(
-      new Option("--crash-after <step>", "testing: die after a step")
-        .choices(["secret", "helper"] as const)
-        .hideHelp(),
-    )
     .addOption(json())
     .addHelpText(
       "after",

@@ -4,10 +4,17 @@ import { durationMs } from "../../common/duration.js";
 import { connectEngine, type Engine, engineAddress } from "../docker/engine.js";
 import { UsageError } from "../errors.js";
 import { Output } from "../output.js";
+import type { RotateStep } from "../services/rotate.js";
 import { VaultClient, vaultSettingsFromEnv } from "../vault/client.js";
+
+/** Hooks tests pass to main() (test/helpers/vsp-with-fault.ts); the installed CLI passes none. */
+export interface Seams {
+  rotateAfterStep?: (step: RotateStep) => void | Promise<void>;
+}
 
 export interface Context {
   env: NodeJS.ProcessEnv;
+  seams: Seams;
   out: Output;
   engine(): Engine;
   engineAddress: string;
@@ -17,11 +24,13 @@ export interface Context {
 export function makeContext(
   flags: { json?: boolean; verbose?: boolean },
   env: NodeJS.ProcessEnv = process.env,
+  seams: Seams = {},
 ): Context {
   const out = new Output({ json: !!flags.json, verbose: !!flags.verbose, env });
   let engine: Engine | undefined;
   return {
     env,
+    seams,
     out,
     engine: () => {
       if (!engine) {

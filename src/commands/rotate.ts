@@ -1,18 +1,14 @@
 import { rotate } from "../services/rotate.js";
 import { type Context, parseDurationMs } from "./context.js";
 
-export async function rotateCommand(
-  flags: { name: string; grace: string; failAfter?: "secret" | "helper"; crashAfter?: "secret" | "helper" },
-  ctx: Context,
-): Promise<number> {
+export async function rotateCommand(flags: { name: string; grace: string }, ctx: Context): Promise<number> {
   const result = await rotate(
     ctx.engine(),
     ctx.vault(),
     {
       name: flags.name,
       graceMs: parseDurationMs("--grace", flags.grace),
-      failAfter: flags.failAfter,
-      crashAfter: flags.crashAfter,
+      ...(ctx.seams.rotateAfterStep ? { afterStep: ctx.seams.rotateAfterStep } : {}),
     },
     ctx.out,
   );

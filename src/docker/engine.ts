@@ -1,6 +1,7 @@
 // The Docker engine connection, from DOCKER_HOST like the docker CLI. The only place that builds a client.
 import fs from "node:fs";
 import path from "node:path";
+import type DockerModem from "docker-modem";
 import Docker from "dockerode";
 import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import { describe, UsageError, VspError } from "../errors.js";
@@ -121,29 +122,27 @@ interface DialOptions {
 
 /** A raw API call through dockerode's modem, for the endpoints dockerode does not cover well. */
 export function dial<T = unknown>(engine: Engine, o: DialOptions): Promise<T> {
+  const request: DockerModem.DialOptions = {
+    path: o.query ? `${o.path}?` : o.path,
+    method: o.method,
+    options: {
+      ...(o.query ? { _query: o.query } : {}),
+      ...(o.json !== undefined ? { _body: o.json } : {}),
+    },
+    ...(o.body ? { file: o.body } : {}),
+    headers: o.headers ?? {},
+    isStream: o.isStream ?? false,
+    statusCodes: o.statusCodes ?? {
+      200: true,
+      201: true,
+      204: true,
+      400: "bad request",
+      404: "not found",
+      409: "conflict",
+      500: "server error",
+    },
+  };
   return new Promise((resolve, reject) => {
-    engine.modem.dial(
-      {
-        path: o.query ? `${o.path}?` : o.path,
-        method: o.method,
-        options: {
-          ...(o.query ? { _query: o.query } : {}),
-          ...(o.json !== undefined ? { _body: o.json } : {}),
-        },
-        file: o.body as never,
-        headers: o.headers ?? {},
-        isStream: o.isStream ?? false,
-        statusCodes: o.statusCodes ?? {
-          200: true,
-          201: true,
-          204: true,
-          400: "bad request",
-          404: "not found",
-          409: "conflict",
-          500: "server error",
-        },
-      } as never,
-      (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
-    );
+    engine.modem.dial(request, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)));
   });
 }

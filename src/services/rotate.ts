@@ -20,13 +20,15 @@ import { inStep, type Reporter } from "./report.js";
 import { helperSpec } from "./specs.js";
 import { revokeBootstrapToken } from "./vault-objects.js";
 
+export type RotateStep = "secret" | "helper";
+
 export interface RotateOptions {
   name: string;
   graceMs: number;
   /** Test hook: fail on purpose after this step, to prove the rollback. */
-  failAfter?: "secret" | "helper";
+  /** Test seam: called after each step (tests fail or kill the process there); never set by the CLI's flags. */
+  afterStep?: (step: RotateStep) => void | Promise<void>;
   /** Test hook: stop the process dead after this step (no rollback), as a kill would. */
-  crashAfter?: "secret" | "helper";
 }
 
 export interface RotateResult {
@@ -80,8 +82,7 @@ export async function rotate(
     issueBootstrapSecret(engine, vault, d),
   );
   try {
-    if (o.crashAfter === "secret") process.kill(process.pid, "SIGKILL");
-    if (o.failAfter === "secret") throw new VspError("simulated failure after creating the secret");
+    await o.afterStep?.("secret");
     const spec = helperSpec(o.name, imageRef, issued);
     (spec.Labels as Record<string, string>)[DEPLOY_LABELS.rotatedAt] = new Date().toISOString();
     await inStep(r, "swapping the secret on the helper", async () => {
@@ -89,8 +90,7 @@ export async function rotate(
       await updateService(engine, fresh.helper!, spec);
       await waitHelperRunning(engine, o.name, issued.id);
     });
-    if (o.crashAfter === "helper") process.kill(process.pid, "SIGKILL");
-    if (o.failAfter === "helper") throw new VspError("simulated failure after swapping the helper");
+    await o.afterStep?.("helper");
   } catch (err) {
     const incomplete = await rollback(engine, vault, o.name, imageRef, current, issued, r);
     if (incomplete)

@@ -83,14 +83,16 @@ export class VaultClient {
         throw new UsageError(`VAULT_CACERT=${settings.caCertPath} cannot be read`);
       }
     }
-    this.client = nodeVault({
+    // node-vault 0.12 passes rpDefaults to its request library; its types do not list it.
+    const options: nodeVault.VaultOptions & { rpDefaults: { strictSSL: boolean; timeout: number } } = {
       apiVersion: "v1",
       endpoint: settings.addr,
       // No token and no namespace in the client config: they go per request.
       token: "",
       requestOptions,
       rpDefaults: { strictSSL: !settings.skipVerify, timeout: settings.timeoutMs },
-    } as never);
+    };
+    this.client = nodeVault(options);
     this.client.token = "";
     (this.client as unknown as { namespace?: string }).namespace = undefined;
   }

@@ -6,7 +6,7 @@ import { before, describe, test } from "node:test";
 import { listAllServices } from "../../src/docker/services.js";
 import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
-import { deployArgs, vsp } from "../helpers/cli.js";
+import { deployArgs, vsp, vspWithFault } from "../helpers/cli.js";
 import { pluginSocket, requestStream } from "../helpers/plugin.js";
 import { deployStack, HOST_NETWORK, pluginLog, removeStack, sleeper, tasksOf } from "../helpers/swarm.js";
 import { bao, kvPut, must, writePolicy } from "../helpers/vault.js";
@@ -141,7 +141,7 @@ describe("vsp bootstrap-token rotate", () => {
   test("a failing step rolls back: the old token stays mounted and valid", async () => {
     const [old] = await bootstrapSecrets();
     const oldAccessor = old!.Spec.Labels["com.vsp.accessor"]!;
-    const run = await vsp(ground, ["bootstrap-token", "rotate", "--grace", "1s", "--fail-after", "helper"]);
+    const run = await vspWithFault(ground, "fail", "helper", ["bootstrap-token", "rotate", "--grace", "1s"]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /rotation failed and was rolled back: simulated failure/);
     const after = await bootstrapSecrets();

@@ -18,7 +18,7 @@ import {
   unsealOpenBao,
 } from "../ground/openbao.js";
 import { freePort, waitFor } from "../ground/process.js";
-import { deployArgs, vsp } from "../helpers/cli.js";
+import { deployArgs, vsp, vspWithFault } from "../helpers/cli.js";
 import { pluginSocket, requestStream, type StreamStats } from "../helpers/plugin.js";
 
 let ground: Ground;
@@ -191,11 +191,13 @@ describe("helper and rotation faults", () => {
   });
 
   test("a rotation killed after each step: status says so, the next rotation leaves one valid token and one secret", async () => {
-    for (const step of ["secret", "helper"]) {
+    for (const step of ["secret", "helper"] as const) {
       const s = stream();
-      const killed = await vsp(
+      const killed = await vspWithFault(
         ground,
-        ["bootstrap-token", "rotate", "--name", NAME, "--crash-after", step],
+        "crash",
+        step,
+        ["bootstrap-token", "rotate", "--name", NAME],
         vfEnv(),
       );
       assert.notEqual(killed.code, 0);

@@ -20,11 +20,32 @@ export function vsp(
   extraEnv: NodeJS.ProcessEnv = {},
   timeoutMs = 300_000,
 ): Promise<CliRun> {
+  return runCli(ground, [VSP_BIN, ...args], extraEnv, timeoutMs);
+}
+
+/** vsp with a fault after a rotation step (main()'s test seam): `fail` throws there, `crash` is SIGKILL. */
+export function vspWithFault(
+  ground: Ground,
+  kind: "fail" | "crash",
+  step: "secret" | "helper",
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "vsp-with-fault.js");
+  return runCli(ground, [script, kind, step, ...args], extraEnv, 300_000);
+}
+
+function runCli(
+  ground: Ground,
+  argv: string[],
+  extraEnv: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [VSP_BIN, ...args],
+      argv,
       { env: ground.env(extraEnv), timeout: timeoutMs, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err

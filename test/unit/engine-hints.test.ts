@@ -30,6 +30,8 @@ const SEEN: [string, string | undefined][] = [
   ['runtime type "plugin" requires the daemon to run with experimental features', "experimental"],
   ["no suitable node (scheduling constraints not satisfied on 3 nodes)", "placement"],
   ["task: non-zero exit (3)", undefined],
+  // The manager survey: nothing answers the Docker API on --docker-socket.
+  ["task: non-zero exit (4)", "docker-socket"],
   ["", undefined],
 ];
 
@@ -39,8 +41,9 @@ test("each engine error seen maps to the hint of its cause", () => {
 });
 
 test("every hint names what to do, and the causes that cannot fix themselves are fatal", () => {
-  const fatal = ENGINE_HINTS.filter((h) => h.fatal).map((h) => h.cause);
-  assert.deepEqual(fatal, ["docker-socket", "node", "experimental"]);
+  const fatal = new Set(ENGINE_HINTS.filter((h) => h.fatal).map((h) => h.cause));
+  assert.deepEqual([...fatal], ["docker-socket", "node", "experimental"]);
+  assert.match(hintFor('runtime type "plugin" requires experimental')!.hint, /--mode installer/);
   assert.match(hintFor(SEEN[0]![0])!.hint, /--docker-socket/);
   assert.match(hintFor(SEEN[2]![0])!.hint, /--base-image/);
   assert.match(hintFor(SEEN[4]![0])!.hint, /registry/);
