@@ -109,9 +109,14 @@ export class DirectVault {
     token: string,
     body?: unknown,
     wrapSeconds?: number,
+    extraHeaders: Record<string, string> = {},
   ): Promise<VaultJson> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { Accept: "application/json", "X-Vault-Token": token };
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      Accept: "application/json",
+      "X-Vault-Token": token,
+    };
     if (wrapSeconds) headers["X-Vault-Wrap-TTL"] = `${wrapSeconds}s`;
     if (payload) {
       headers["Content-Type"] = "application/json";

@@ -9,8 +9,8 @@ export const BENCH_SECRET = "bench_db";
 export const KV_SECRET = "bench/app";
 export const KV_FIELD = "password";
 export const TOKEN_ROLE = "vsp-task";
-/** provider.ts: kv task tokens live 60 s; token tokens default to 1 h; vsp.wrap "true" = 300 s. */
-const KV_TOKEN_TTL = "60s";
+export const READ_ROLE = "vsp-task-read";
+/** provider.ts: token tokens default to 1 h; vsp.wrap "true" = 300 s. */
 const TOKEN_TTL = "3600s";
 const WRAP_SECONDS = 300;
 
@@ -69,26 +69,43 @@ function createBody(req: BenchRequest, bounds: { ttl: string; num_uses?: number 
   };
 }
 
+/** The bench service's read token, as the plugin keeps one per policy (plugin-src/read-tokens.ts). */
+const readTokens = new Map<DirectVault, { token: string; until: number }>();
+
+async function readToken(s: Sides): Promise<string> {
+  const have = readTokens.get(s.direct);
+  if (have && have.until > Date.now()) return have.token;
+  const res = await s.direct.call("POST", `auth/token/create/${READ_ROLE}`, s.bootstrapToken, {
+    policies: [`swarm-${BENCH_SERVICE}`],
+    display_name: `read-${BENCH_SERVICE}`,
+    ttl: "120s",
+    meta: { service: BENCH_SERVICE, purpose: "kv-read" },
+  });
+  const token = String((res.auth as { client_token?: string } | null)?.client_token ?? "");
+  readTokens.set(s.direct, { token, until: Date.now() + 60_000 });
+  return token;
+}
+
 /**
- * The calls provider.ts makes for one request, with the mount cache warm:
- * kv = create (num_uses 1) + read; kv+wrap = create (num_uses 2) + read + wrap; token = create.
+ * The calls provider.ts makes for one request, with the mount cache warm: kv = a read with the
+ * policy's read token (minted once a minute); kv+wrap = that read + a wrap with the same token;
+ * token = create.
  */
 export async function direct(s: Sides, kind: Kind): Promise<void> {
   const req = requestFor(kind);
-  const create = `auth/token/create/${TOKEN_ROLE}`;
   if (kind === "token") {
-    const res = await s.direct.call("POST", create, s.bootstrapToken, createBody(req, { ttl: TOKEN_TTL }));
+    const res = await s.direct.call(
+      "POST",
+      `auth/token/create/${TOKEN_ROLE}`,
+      s.bootstrapToken,
+      createBody(req, { ttl: TOKEN_TTL }),
+    );
     checkValue(kind, String((res.auth as { client_token?: string } | null)?.client_token ?? ""), s.expected);
     return;
   }
-  const minted = await s.direct.call(
-    "POST",
-    create,
-    s.bootstrapToken,
-    createBody(req, { ttl: KV_TOKEN_TTL, num_uses: kind === "kv+wrap" ? 2 : 1 }),
-  );
-  const taskToken = String((minted.auth as { client_token?: string } | null)?.client_token ?? "");
-  const read = await s.direct.call("GET", `secret/data/${KV_SECRET}`, taskToken);
+  const audit = { "X-Vsp-Task-Id": req.TaskID, "X-Vsp-Service": req.ServiceName };
+  const token = await readToken(s);
+  const read = await s.direct.call("GET", `secret/data/${KV_SECRET}`, token, undefined, undefined, audit);
   const data = ((read.data as { data?: Record<string, unknown> } | null)?.data ?? {}) as Record<
     string,
     unknown
@@ -98,9 +115,10 @@ export async function direct(s: Sides, kind: Kind): Promise<void> {
   const wrapped = await s.direct.call(
     "POST",
     "sys/wrapping/wrap",
-    taskToken,
+    token,
     { [KV_FIELD]: value },
     WRAP_SECONDS,
+    audit,
   );
   checkValue(kind, String((wrapped.wrap_info as { token?: string } | null)?.token ?? ""), s.expected);
 }

@@ -100,6 +100,12 @@ export function policyName(name: string): string {
 export function tokenRoleName(name: string): string {
   return `${name}-task`;
 }
+/** The batch-token role the plugin mints kv read tokens on (one per policy, reused for a minute). */
+export function readRoleName(name: string): string {
+  return `${name}-task-read`;
+}
+/** Request headers naming the task a kv read is for; vsp deploy has the audit log keep them. */
+export const AUDIT_HEADERS = { taskId: "X-Vsp-Task-Id", service: "X-Vsp-Service" } as const;
 /** The token role bootstrap tokens are minted on (period, policy, optional bound CIDRs). */
 export function bootstrapRoleName(name: string): string {
   return `${name}-bootstrap`;

@@ -71,7 +71,6 @@ async function main(): Promise<void> {
       policyPrefix: settings.policyPrefix,
       taskPolicies: settings.taskPolicies,
       taskMaxTtlSeconds: () => roleLimits.maxTtlSeconds(),
-      kvTokenTtlSeconds: 60,
     },
     log,
   );

@@ -1,13 +1,14 @@
 // The provider: a GetSecret request and its labels → Vault calls → the value for the task.
 // It knows nothing of HTTP; every call for a request is made with a task token.
 import type { GetSecretRequest } from "../common/contract.js";
-import { MAX_VALUE_BYTES, tokenRoleName } from "../common/contract.js";
+import { AUDIT_HEADERS, MAX_VALUE_BYTES, readRoleName, tokenRoleName } from "../common/contract.js";
 import { checkPath, placeholderValues, substitute } from "../common/placeholders.js";
 import { parseLabels, type SecretSpec } from "../common/secret-labels.js";
 import { servicePolicy, taskPolicyGlobs } from "../common/task-policies.js";
 import { Deadline } from "./deadline.js";
 import { ProviderError } from "./errors.js";
 import { pickField, renderData } from "./formats.js";
+import { type MintedRead, READ_TOKEN_TTL_SECONDS, ReadTokens } from "./read-tokens.js";
 import type { Revoker } from "./revoker.js";
 import type { TokenKeeper } from "./token-keeper.js";
 import type { VaultHttpClient, VaultResponse } from "./vault-http.js";
@@ -21,8 +22,6 @@ export interface ProviderSettings {
   taskPolicies?: string[];
   /** The token role's explicit max TTL as last read (vsp deploy --task-max-ttl): a longer vsp.ttl is refused. */
   taskMaxTtlSeconds?: () => number | undefined;
-  /** Lifetime of a kv task token that is not used up (on an error between calls). */
-  kvTokenTtlSeconds: number;
 }
 
 export interface Issued {
@@ -68,6 +67,16 @@ interface Mount {
   expires: number;
 }
 
+const AUDIT_VALUE = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The task and service a read is for, as request headers the audit log keeps (only well-formed values). */
+function auditHeaders(req: GetSecretRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (req.TaskID && AUDIT_VALUE.test(req.TaskID)) out[AUDIT_HEADERS.taskId] = req.TaskID;
+  if (req.ServiceName && AUDIT_VALUE.test(req.ServiceName)) out[AUDIT_HEADERS.service] = req.ServiceName;
+  return out;
+}
+
 /** TTL of token/read/write task tokens when vsp.ttl is not given (the role's max TTL still caps it). */
 export const DEFAULT_TASK_TTL_SECONDS = 3600;
 const MOUNT_CACHE_MS = 5 * 60_000;
@@ -85,13 +94,20 @@ export class SecretProvider {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** kv read tokens, one per policy (read-tokens.ts). */
+  readonly readTokens = new ReadTokens(
+    (policy, service) => this.mintReadToken(policy, service),
+    () => this.now(),
+  );
+
   async getSecret(req: GetSecretRequest, deadline: Deadline): Promise<Issued> {
     if (!req.ServiceName) {
       throw new ProviderError("request names no service: vsp secrets are delivered only to service tasks");
     }
     const spec = parseLabels(req.SecretLabels ?? {});
     const policy = this.servicePolicy(req.ServiceName);
-    // A kv value's token is spent by the read; anything else outlives the request.
+    // A plain kv value leaves nothing behind (its read token is shared and ends on its own); a
+    // wrapping token and every other credential outlive the request.
     const outlives = spec.type !== "kv" || spec.wrapSeconds !== undefined;
     if (outlives) await this.guard.beforeMint(req);
     const ctx: RequestContext = { deadline, minted: [] };
@@ -175,6 +191,38 @@ export class SecretProvider {
       case "write":
         return this.logical(spec, req, policy, ctx);
     }
+  }
+
+  /** A batch token of `policy` on the read role: not stored by Vault, so it has no accessor to track. */
+  private async mintReadToken(policy: string, service: string): Promise<MintedRead> {
+    const role = readRoleName(this.settings.name);
+    let res: VaultResponse;
+    try {
+      res = await this.tokens.withToken((token) =>
+        this.vault.call({
+          method: "POST",
+          path: `auth/token/create/${role}`,
+          token,
+          body: {
+            policies: [policy],
+            display_name: `read-${service}`,
+            ttl: `${READ_TOKEN_TTL_SECONDS}s`,
+            meta: { service, purpose: "kv-read" },
+          },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof VaultHttpError && err.status === 400) {
+        throw new ProviderError(
+          `token role ${role} refused a read token with policy "${policy}": ${err.vaultErrors.join("; ").slice(0, 200)}`,
+          "policy",
+        );
+      }
+      throw err;
+    }
+    const auth = res.auth as { client_token?: string; lease_duration?: number } | null | undefined;
+    if (!auth?.client_token) throw new ProviderError(`token role ${role} returned no token`, "vault");
+    return { token: auth.client_token, ttlSeconds: Number(auth.lease_duration) || READ_TOKEN_TTL_SECONDS };
   }
 
   private async mintTaskToken(
@@ -303,6 +351,7 @@ export class SecretProvider {
         throw new ProviderError(
           `no KV mount found for "${path}" that the service's policy may read`,
           "vault",
+          err.status,
         );
       }
       throw err;
@@ -322,7 +371,7 @@ export class SecretProvider {
 
   /**
    * The current KV v2 version of a kv secret's path, read as the service's tasks would read it
-   * (a one-use token of the service's policy, spent by the read). `kv: 1` for a KV v1 mount,
+   * (with the read token of the service's policy). `kv: 1` for a KV v1 mount,
    * which has no versions; `pinned` when vsp.version fixes the version.
    */
   async kvVersion(
@@ -334,37 +383,24 @@ export class SecretProvider {
     const path = this.resolvePath(spec, req, `secret/data/${placeholderValues(req).secret ?? ""}`);
     if (spec.version !== undefined) return { path, kv: 2, pinned: true };
     const deadline = new Deadline(20_000, this.now);
-    const ctx: RequestContext = { deadline, minted: [] };
     try {
-      const minted = await this.mintTaskToken(
-        req,
-        policy,
-        { ttlSeconds: this.settings.kvTokenTtlSeconds, numUses: 1 },
-        ctx,
-      );
-      const token = (minted.auth as { client_token: string }).client_token;
-      const mount = this.knownMount(path) ?? (await this.detectMount(path, token, deadline.signal));
-      if (mount.version === 1) {
-        await this.revokeMinted(ctx.minted, req);
-        return { path, kv: 1 };
-      }
-      let rest = path.slice(mount.path.length);
-      if (rest.startsWith("data/")) rest = rest.slice(5);
-      const res = await this.vault
-        .call({ method: "GET", path: `${mount.path}data/${rest}`, token, signal: deadline.signal })
-        .catch((err: unknown) => {
-          throw explainRead(err, path, policy);
-        });
-      const version = Number((res.data as { metadata?: { version?: number } } | null)?.metadata?.version);
-      return { path, kv: 2, version: Number.isInteger(version) && version > 0 ? version : undefined };
-    } catch (err) {
-      await this.revokeMinted(ctx.minted, req);
-      throw err;
+      return await this.withReadToken(policy, req, deadline.signal, async (token) => {
+        const mount = this.knownMount(path) ?? (await this.detectMount(path, token, deadline.signal));
+        if (mount.version === 1) return { path, kv: 1 as const };
+        const { res } = await this.readKv(spec, path, policy, token, deadline.signal, req);
+        const version = Number((res.data as { metadata?: { version?: number } } | null)?.metadata?.version);
+        return {
+          path,
+          kv: 2 as const,
+          version: Number.isInteger(version) && version > 0 ? version : undefined,
+        };
+      });
     } finally {
       deadline.done();
     }
   }
 
+  /** A kv value: read with the policy's read token (no token minted per value), wrapped with it for vsp.wrap. */
   private async kv(
     spec: SecretSpec,
     req: GetSecretRequest,
@@ -372,20 +408,58 @@ export class SecretProvider {
     ctx: RequestContext,
   ): Promise<Issued> {
     const path = this.resolvePath(spec, req, `secret/data/${placeholderValues(req).secret ?? ""}`);
-    let mount = this.knownMount(path);
-    // One use for the read and one for the wrap: Vault revokes the token itself once they are
-    // spent. Mount detection (sys/internal/ui/mounts) is an unauthenticated path: it spends none.
-    const uses = 1 + (spec.wrapSeconds ? 1 : 0);
-    const minted = await this.mintTaskToken(
-      req,
-      policy,
-      { ttlSeconds: this.settings.kvTokenTtlSeconds, numUses: uses },
-      ctx,
-    );
-    const auth = minted.auth as { client_token: string; accessor: string };
-    const taskToken = auth.client_token;
     const signal = ctx.deadline.signal;
-    mount ??= await this.detectMount(path, taskToken, signal);
+    const { res, data, token } = await this.withReadToken(policy, req, signal, async (t) => ({
+      ...(await this.readKv(spec, path, policy, t, signal, req)),
+      token: t,
+    }));
+    if (!spec.wrapSeconds) return { value: ownBuffer(renderData(spec, data, res, path)), type: "kv" };
+    // Wrap the data (or the one field), as the proof of concept did: unwrapping gives the fields.
+    const payload = spec.field ? { [spec.field]: pickField(data, spec.field, path) } : data;
+    const wrapped = await this.vault.call({
+      method: "POST",
+      path: "sys/wrapping/wrap",
+      token,
+      body: payload,
+      wrapSeconds: spec.wrapSeconds,
+      headers: auditHeaders(req),
+    });
+    const wrapAccessor = (wrapped.wrap_info as { accessor?: string } | undefined)?.accessor;
+    if (wrapAccessor) ctx.minted.push(wrapAccessor);
+    ctx.deadline.check();
+    return this.wrapped(spec, wrapped, "kv");
+  }
+
+  /** The policy's read token for `use`; a token Vault refuses is replaced once. */
+  private async withReadToken<T>(
+    policy: string,
+    req: GetSecretRequest,
+    signal: AbortSignal,
+    use: (token: string) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.readTokens.get(policy, req.ServiceName ?? "");
+      try {
+        return await use(token);
+      } catch (err) {
+        // A token Vault no longer knows (restarted with a new keyring, say) is refused as 403.
+        const refused = err instanceof ProviderError && err.vaultStatus === 403;
+        if (!refused || attempt > 0 || signal.aborted) throw err;
+        this.readTokens.drop(policy, token);
+      }
+    }
+  }
+
+  /** Reads a kv path (mount found once per 5 minutes) with `token`; the data, or a clear error. */
+  private async readKv(
+    spec: SecretSpec,
+    path: string,
+    policy: string,
+    token: string,
+    signal: AbortSignal,
+    req: GetSecretRequest,
+  ): Promise<{ res: VaultResponse; data: Record<string, unknown>; version: 1 | 2 }> {
+    const mount = this.knownMount(path) ?? (await this.detectMount(path, token, signal));
     let readPath = path;
     if (mount.version === 2) {
       let rest = path.slice(mount.path.length);
@@ -397,7 +471,13 @@ export class SecretProvider {
     }
     let res: VaultResponse;
     try {
-      res = await this.vault.call({ method: "GET", path: readPath, token: taskToken, signal });
+      res = await this.vault.call({
+        method: "GET",
+        path: readPath,
+        token,
+        signal,
+        headers: auditHeaders(req),
+      });
     } catch (err) {
       throw explainRead(err, path, policy);
     }
@@ -408,23 +488,7 @@ export class SecretProvider {
         `no data at ${path}${spec.version ? ` version ${spec.version}` : ""} (deleted?)`,
       );
     }
-    if (spec.wrapSeconds) {
-      // Wrap the data (or the one field), as the proof of concept did: unwrapping gives the fields.
-      const payload = spec.field ? { [spec.field]: pickField(data, spec.field, path) } : data;
-      const wrapped = await this.vault.call({
-        method: "POST",
-        path: "sys/wrapping/wrap",
-        token: taskToken,
-        body: payload,
-        wrapSeconds: spec.wrapSeconds,
-      });
-      const wrapAccessor = (wrapped.wrap_info as { accessor?: string } | undefined)?.accessor;
-      if (wrapAccessor) ctx.minted.push(wrapAccessor);
-      ctx.deadline.check();
-      return this.wrapped(spec, wrapped, "kv", auth.accessor);
-    }
-    const text = renderData(spec, data, res, path);
-    return { value: ownBuffer(text), type: "kv", accessor: auth.accessor };
+    return { res, data, version: mount.version };
   }
 
   /** The credential ends with the first of: its token, its lease, a certificate's expiration. */
@@ -494,7 +558,7 @@ function ownBuffer(text: string): Buffer {
 function explainRead(err: unknown, path: string, policy: string): unknown {
   if (!(err instanceof VaultHttpError)) return err;
   if (err.status === 403)
-    return new ProviderError(`policy "${policy}" does not allow this request on ${path}`, "policy");
+    return new ProviderError(`policy "${policy}" does not allow this request on ${path}`, "policy", 403);
   if (err.status === 404) return new ProviderError(`nothing at ${path} in Vault`, "vault");
   return err;
 }

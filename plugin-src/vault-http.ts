@@ -18,6 +18,8 @@ export interface VaultCall {
   token?: string;
   body?: unknown;
   wrapSeconds?: number;
+  /** Extra request headers (vsp's audit headers); never a token. */
+  headers?: Record<string, string>;
   /** Aborts the call (and its retries); only for calls that create nothing in Vault. */
   signal?: AbortSignal;
 }
@@ -30,7 +32,7 @@ export class VaultHttpError extends ProviderError {
     readonly status: number,
     readonly vaultErrors: string[],
   ) {
-    super(message, "vault");
+    super(message, "vault", status);
   }
   get sealed(): boolean {
     return this.status === 503 && this.vaultErrors.some((e) => /sealed/i.test(e));
@@ -112,7 +114,7 @@ export class VaultHttpClient {
   private once(c: VaultCall): Promise<VaultResponse> {
     this.calls++;
     const payload = c.body === undefined ? undefined : Buffer.from(JSON.stringify(c.body));
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { ...c.headers, Accept: "application/json" };
     if (c.token) headers["X-Vault-Token"] = c.token;
     if (this.options.namespace) headers["X-Vault-Namespace"] = this.options.namespace;
     if (c.wrapSeconds) headers["X-Vault-Wrap-TTL"] = `${c.wrapSeconds}s`;

@@ -3,7 +3,7 @@
 //   3. footprint (cold start, RSS, image share), 2. scale-out (vsp vs static secret), 4. CLI times,
 // in that order (rotation last: it changes the bootstrap token). Writes bench/results.json, prints
 // a table with each figure's goal and mark, and tears the ground down, also on failure or Ctrl-C.
-// Options: --only overhead,audit,footprint,scale,cli   --quick (small counts, for trying the bench)
+// Options: --only vault-cost,overhead,audit,footprint,scale,cli   --quick (small counts, for trying the bench)
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { measureOverhead } from "../bench/overhead.js";
 import { type BenchResults, render, verdicts } from "../bench/report.js";
 import { measureScaleOut } from "../bench/scale.js";
 import { makeSides, setUpVault } from "../bench/setup.js";
+import { measureVaultCost } from "../bench/vault-cost.js";
 import type { Sides } from "../bench/workload.js";
 import { type Ground, startGround, stopGround } from "../test/ground/ground.js";
 import { processesMentioning } from "../test/ground/process.js";
@@ -21,7 +22,7 @@ import { ensureDeployed, ROOT } from "../test/helpers/cli.js";
 import { groundProcesses } from "../test/helpers/procs.js";
 import { pluginLog } from "../test/helpers/swarm.js";
 
-const SECTIONS = ["overhead", "audit", "footprint", "scale", "cli"] as const;
+const SECTIONS = ["vault-cost", "overhead", "audit", "footprint", "scale", "cli"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const argv = process.argv.slice(2);
@@ -40,6 +41,7 @@ for (const s of only)
   }
 
 const settings = {
+  vaultCost: { requests: quick ? 200 : 1000, rounds: quick ? 2 : 4 },
   overhead: { requests: quick ? 80 : 400, rounds: 4, concurrencies: [1, 8, 32] },
   audit: { requests: 20 },
   footprint: { coldStarts: quick ? 1 : 3, loadRequests: quick ? 1000 : 10_000, loadConcurrency: 16 },
@@ -124,6 +126,9 @@ try {
   const pluginId = plugins.find((p) => p.Name === "vsp:latest")?.Id;
   if (!pluginId) throw new Error("vsp deploy left no plugin vsp:latest on the ground");
 
+  await section("vault-cost", "0. what Vault spends per delivered value", async () => {
+    results.vaultCost = await measureVaultCost(g, s, { ...settings.vaultCost, log: say });
+  });
   await section("overhead", "1. plugin overhead", async () => {
     results.overhead = await measureOverhead(s, {
       ...settings.overhead,

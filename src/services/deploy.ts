@@ -159,7 +159,9 @@ export async function deploy(
     bootstrapCidrs: o.bootstrapCidrs === "auto" ? managerCidrs(facts.managers) : o.bootstrapCidrs,
   };
   changed.push(
-    ...(await inStep(r, "Vault policy and token role", () => ensureVaultObjects(vault, vaultOpts))),
+    ...(await inStep(r, "Vault policy and token role", () =>
+      ensureVaultObjects(vault, vaultOpts, (m) => r.warn(m)),
+    )),
   );
 
   const deployment = await readDeployment(engine, o.name);

@@ -4,6 +4,7 @@ import {
   ISSUANCE_LABELS,
   OBJECT_LABELS,
   policyName,
+  readRoleName,
   tokenRoleName,
 } from "../../common/contract.js";
 import { listConfigs, removeConfig } from "../docker/configs.js";
@@ -91,10 +92,12 @@ export async function removeDeployment(
   for (const s of probes) await removeSecret(engine, s.id).catch(() => undefined);
   if (o.purgeVault && vault) {
     await vault.deleteTokenRole(tokenRoleName(o.name));
+    await vault.deleteTokenRole(readRoleName(o.name));
     await vault.deleteTokenRole(bootstrapRoleName(o.name));
     await vault.deletePolicy(policyName(o.name));
     removed.push(
       `token role ${tokenRoleName(o.name)}`,
+      `token role ${readRoleName(o.name)}`,
       `token role ${bootstrapRoleName(o.name)}`,
       `policy ${policyName(o.name)}`,
     );

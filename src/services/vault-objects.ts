@@ -1,6 +1,13 @@
 // The Vault objects vsp deploy manages (DESIGN §4): plugin policy, task token role, bootstrap token.
-import { bootstrapRoleName, policyName, tokenRoleName } from "../../common/contract.js";
+import {
+  AUDIT_HEADERS,
+  bootstrapRoleName,
+  policyName,
+  readRoleName,
+  tokenRoleName,
+} from "../../common/contract.js";
 import { durationMs } from "../../common/duration.js";
+import { describe } from "../errors.js";
 import type { TokenLookup, VaultClient } from "../vault/client.js";
 
 export interface VaultObjectOptions {
@@ -20,6 +27,8 @@ export function pluginPolicyText(name: string): string {
   return [
     `# Managed by vsp (${name}): the plugin may only mint task tokens on its role, manage itself, and revoke task tokens.`,
     `path "auth/token/create/${role}" {\n  capabilities = ["create", "update"]\n}`,
+    "# kv read tokens: batch tokens of a service's policy, reused for a minute (no storage write per value).",
+    `path "auth/token/create/${readRoleName(name)}" {\n  capabilities = ["create", "update"]\n}`,
     `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
     `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
     `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,
@@ -43,6 +52,22 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   };
 }
 
+/** Batch tokens for kv reads: not stored, not renewable, at most 5 minutes, the same policy globs. */
+export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
+  return {
+    orphan: true,
+    renewable: false,
+    allowed_policies: [],
+    allowed_policies_glob: o.taskPolicies,
+    disallowed_policies: ["root", policyName(o.name)],
+    token_explicit_max_ttl: READ_ROLE_MAX_TTL_SECONDS,
+    token_no_default_policy: true,
+    token_type: "batch",
+  };
+}
+
+export const READ_ROLE_MAX_TTL_SECONDS = 300;
+
 /** Seconds of a duration flag, NaN when it is not one. */
 export function toSeconds(d: string): number {
   const ms = durationMs(d);
@@ -59,7 +84,11 @@ function sameList(a: unknown, b: unknown[]): boolean {
 }
 
 /** Creates or corrects the plugin policy and the task role; returns what changed. */
-export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptions): Promise<string[]> {
+export async function ensureVaultObjects(
+  vault: VaultClient,
+  o: VaultObjectOptions,
+  warn: (message: string) => void = () => undefined,
+): Promise<string[]> {
   const changed: string[] = [];
   const policy = policyName(o.name);
   const text = pluginPolicyText(o.name);
@@ -82,6 +111,22 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
     await vault.writeTokenRole(role, want);
     changed.push(`token role ${role}`);
   }
+  const readRole = readRoleName(o.name);
+  const wantRead = readRoleBody(o);
+  const haveRead = await vault.readTokenRole(readRole);
+  const sameRead =
+    haveRead !== undefined &&
+    haveRead.orphan === true &&
+    haveRead.renewable === false &&
+    haveRead.token_type === "batch" &&
+    haveRead.token_no_default_policy === true &&
+    sameList(haveRead.allowed_policies_glob, wantRead.allowed_policies_glob as string[]) &&
+    sameList(haveRead.disallowed_policies, wantRead.disallowed_policies as string[]) &&
+    Number(haveRead.token_explicit_max_ttl) === READ_ROLE_MAX_TTL_SECONDS;
+  if (!sameRead) {
+    await vault.writeTokenRole(readRole, wantRead);
+    changed.push(`token role ${readRole}`);
+  }
   const bootRole = bootstrapRoleName(o.name);
   const haveBoot = await vault.readTokenRole(bootRole);
   const cidrs = o.bootstrapCidrs ?? listOf(haveBoot?.token_bound_cidrs);
@@ -98,6 +143,30 @@ export async function ensureVaultObjects(vault: VaultClient, o: VaultObjectOptio
     changed.push(
       `token role ${bootRole}${cidrs.length ? ` (bootstrap token bound to ${cidrs.join(", ")})` : ""}`,
     );
+  }
+  changed.push(...(await ensureAuditHeaders(vault, warn)));
+  return changed;
+}
+
+/**
+ * The audit log keeps the headers naming the task of each kv read (unhashed: task IDs are not
+ * secrets). Needs sudo on sys/config/auditing: without it, deploy goes on and says what is lost.
+ */
+async function ensureAuditHeaders(vault: VaultClient, warn: (message: string) => void): Promise<string[]> {
+  const have = await vault.auditedHeaders().catch(() => undefined);
+  const lower = new Map(Object.entries(have ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const changed: string[] = [];
+  for (const header of Object.values(AUDIT_HEADERS)) {
+    const h = lower.get(header.toLowerCase());
+    if (h && h.hmac === false) continue;
+    try {
+      await vault.auditHeader(header);
+      changed.push(`audited request header ${header}`);
+    } catch (err) {
+      warn(
+        `the audit log will not name the task of each kv read: setting ${header} as an audited request header failed (${describe(err)}); an operator with sudo on sys/config/auditing can run vault write sys/config/auditing/request-headers/${header} hmac=false`,
+      );
+    }
   }
   return changed;
 }

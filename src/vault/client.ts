@@ -223,6 +223,20 @@ export class VaultClient {
     await this.call("DELETE", `auth/token/roles/${name}`, `token role ${name} delete`);
   }
 
+  /** The request headers the audit log keeps (name → hmac), as Vault lists them. */
+  async auditedHeaders(): Promise<Record<string, { hmac?: boolean }>> {
+    const res = await this.call("GET", "sys/config/auditing/request-headers", "audited request headers");
+    return ((res.data as { headers?: Record<string, { hmac?: boolean }> } | undefined)?.headers ??
+      (res.headers as Record<string, { hmac?: boolean }> | undefined) ??
+      {}) as Record<string, { hmac?: boolean }>;
+  }
+
+  async auditHeader(name: string): Promise<void> {
+    await this.call("POST", `sys/config/auditing/request-headers/${name}`, `audited header ${name}`, {
+      hmac: false,
+    });
+  }
+
   /** An orphan token (survives the operator's token). Returns the token and its accessor. */
   async createOrphanToken(body: Raw): Promise<{ token: string; accessor: string; ttl: number }> {
     const res = await this.call("POST", "auth/token/create-orphan", "token creation", body);

@@ -4,6 +4,7 @@
 // removed; and no credential left behind by a request that fails after minting.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
@@ -81,7 +82,7 @@ after(async () => {
 });
 
 describe("one credential per task and secret", () => {
-  test("each running task holds exactly one live token per secret; kv tokens are spent", async () => {
+  test("each running task holds exactly one live token per secret; kv leaves none, and the audit log names the task of each kv read", async () => {
     const tasks = await waitRunning(ground, app, 2);
     const byTask = await waitFor("the tokens of both tasks", async () => {
       const m = await tokensOf(app);
@@ -96,6 +97,21 @@ describe("one credential per task and secret", () => {
       "kv task tokens left alive",
     );
     assert.equal((await certLeases()).length, 2);
+    // kv is read with the service's shared read token: the read's audited headers name the task.
+    const reads = fs
+      .readFileSync(ground.state.bao.auditLog, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"type":"request"') && l.includes("secret/data/life/app"))
+      .map((l) => JSON.parse(l) as { request: { headers?: Record<string, string[]> } });
+    for (const t of tasks)
+      assert.ok(
+        reads.some(
+          (r) =>
+            r.request.headers?.["x-vsp-task-id"]?.[0] === t.taskId &&
+            r.request.headers?.["x-vsp-service"]?.[0] === app,
+        ),
+        `an audited kv read names task ${t.taskId}`,
+      );
   });
 
   test("Swarm asking again after the plugin lost its memory: credentials refused, kv served, tasks untouched", async () => {
@@ -269,7 +285,7 @@ describe("a request that fails after minting leaves nothing behind", () => {
     });
   }
 
-  test("kv from a mount the plugin has not seen yet: the token is spent by the read", async () => {
+  test("kv from a mount the plugin has not seen yet: served, no token left", async () => {
     const mount = `kvfresh${randomBytes(3).toString("hex")}`;
     await must(ground, "POST", `sys/mounts/${mount}`, { type: "kv", options: { version: "2" } });
     await must(ground, "POST", `${mount}/data/app`, { data: { value: "fresh" } });

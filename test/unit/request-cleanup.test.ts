@@ -57,7 +57,7 @@ function setUp(script: Partial<Record<string, Script>>, deadlineMs = 5000) {
     { withToken: (fn) => fn("plugin-token") },
     rec,
     rec,
-    { name: "vsp", policyPrefix: "swarm-", kvTokenTtlSeconds: 60 },
+    { name: "vsp", policyPrefix: "swarm-" },
   );
   const logs: Record<string, unknown>[] = [];
   const handle = createGetSecretHandler(provider, (e) => logs.push(e), { repeatTtlMs: 0, deadlineMs });
