@@ -52,7 +52,10 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   };
 }
 
-/** Batch tokens for kv reads: not stored, not renewable, at most 5 minutes, the same policy globs. */
+/**
+ * Batch tokens for kv reads: not stored, not renewable, at most 5 minutes, the same policy globs;
+ * children of the bootstrap token, so revoking it (or a rotation's end) ends them at once.
+ */
 export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   return {
     orphan: true,
@@ -60,7 +63,8 @@ export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
     allowed_policies: [],
     allowed_policies_glob: o.taskPolicies,
     disallowed_policies: ["root", policyName(o.name)],
-    token_explicit_max_ttl: READ_ROLE_MAX_TTL_SECONDS,
+    // Not token_explicit_max_ttl: OpenBao refuses it on a batch role.
+    token_max_ttl: READ_ROLE_MAX_TTL_SECONDS,
     token_no_default_policy: true,
     token_type: "batch",
   };
@@ -122,7 +126,7 @@ export async function ensureVaultObjects(
     haveRead.token_no_default_policy === true &&
     sameList(haveRead.allowed_policies_glob, wantRead.allowed_policies_glob as string[]) &&
     sameList(haveRead.disallowed_policies, wantRead.disallowed_policies as string[]) &&
-    Number(haveRead.token_explicit_max_ttl) === READ_ROLE_MAX_TTL_SECONDS;
+    Number(haveRead.token_max_ttl) === READ_ROLE_MAX_TTL_SECONDS;
   if (!sameRead) {
     await vault.writeTokenRole(readRole, wantRead);
     changed.push(`token role ${readRole}`);
