@@ -53,8 +53,9 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
 }
 
 /**
- * Batch tokens for kv reads: not stored, not renewable, at most 5 minutes, the same policy globs;
- * children of the bootstrap token, so revoking it (or a rotation's end) ends them at once.
+ * Batch tokens for kv reads: not stored, not renewable, orphans (OpenBao allows no other batch
+ * role), the same policy globs. No max TTL on the role: OpenBao refuses an explicit one on a batch
+ * role and does not show token_max_ttl back; the plugin asks for 120 s.
  */
 export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   return {
@@ -63,14 +64,10 @@ export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
     allowed_policies: [],
     allowed_policies_glob: o.taskPolicies,
     disallowed_policies: ["root", policyName(o.name)],
-    // Not token_explicit_max_ttl: OpenBao refuses it on a batch role.
-    token_max_ttl: READ_ROLE_MAX_TTL_SECONDS,
     token_no_default_policy: true,
     token_type: "batch",
   };
 }
-
-export const READ_ROLE_MAX_TTL_SECONDS = 300;
 
 /** Seconds of a duration flag, NaN when it is not one. */
 export function toSeconds(d: string): number {
@@ -125,8 +122,7 @@ export async function ensureVaultObjects(
     haveRead.token_type === "batch" &&
     haveRead.token_no_default_policy === true &&
     sameList(haveRead.allowed_policies_glob, wantRead.allowed_policies_glob as string[]) &&
-    sameList(haveRead.disallowed_policies, wantRead.disallowed_policies as string[]) &&
-    Number(haveRead.token_max_ttl) === READ_ROLE_MAX_TTL_SECONDS;
+    sameList(haveRead.disallowed_policies, wantRead.disallowed_policies as string[]);
   if (!sameRead) {
     await vault.writeTokenRole(readRole, wantRead);
     changed.push(`token role ${readRole}`);
