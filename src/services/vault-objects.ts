@@ -64,7 +64,8 @@ export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
     allowed_policies: [],
     allowed_policies_glob: o.taskPolicies,
     disallowed_policies: ["root", policyName(o.name)],
-    token_no_default_policy: true,
+    // The default policy, as task tokens have it: it holds sys/wrapping/wrap, which vsp.wrap needs.
+    token_no_default_policy: false,
     token_type: "batch",
   };
 }
@@ -120,7 +121,7 @@ export async function ensureVaultObjects(
     haveRead.orphan === true &&
     haveRead.renewable === false &&
     haveRead.token_type === "batch" &&
-    haveRead.token_no_default_policy === true &&
+    haveRead.token_no_default_policy === false &&
     sameList(haveRead.allowed_policies_glob, wantRead.allowed_policies_glob as string[]) &&
     sameList(haveRead.disallowed_policies, wantRead.disallowed_policies as string[]);
   if (!sameRead) {
