@@ -106,6 +106,10 @@ export function readRoleName(name: string): string {
 }
 /** Request headers naming the task a kv read is for; vsp deploy has the audit log keep them. */
 export const AUDIT_HEADERS = { taskId: "X-Vsp-Task-Id", service: "X-Vsp-Service" } as const;
+/** The engine lists a plugin installed as `name` under `name:latest`. */
+export function isPluginNamed(listed: string, name: string): boolean {
+  return listed === name || listed === `${name}:latest`;
+}
 /** The token role bootstrap tokens are minted on (period, policy, optional bound CIDRs). */
 export function bootstrapRoleName(name: string): string {
   return `${name}-bootstrap`;

@@ -1,4 +1,5 @@
 // The node's plugin store through the engine API (moby's /plugins endpoints).
+import { isPluginNamed } from "../../common/contract.js";
 import type { Privilege } from "../../common/privileges.js";
 import { ANONYMOUS, type EngineApi } from "./engine-api.js";
 import type { InstalledPlugin, NodePlugins } from "./reconcile.js";
@@ -25,7 +26,7 @@ export class EnginePlugins implements NodePlugins {
 
   async find(name: string): Promise<InstalledPlugin | undefined> {
     const all = await this.api.json<RawPlugin[]>("GET", "/plugins");
-    const p = all.find((x) => x.Name === name || x.Name === `${name}:latest`);
+    const p = all.find((x) => isPluginNamed(x.Name, name));
     if (!p) return undefined;
     return { remote: p.PluginReference ?? "", enabled: p.Enabled, env: p.Settings?.Env ?? [] };
   }

@@ -44,11 +44,16 @@ export async function managerInstalls(engine: Engine, name: string): Promise<Nod
     });
 }
 
-export function describeInstall(n: NodeInstall, remote: string): string {
+/** A node's install state as its report says it: "enabled", "failed <other ref> (why)", "no report yet". */
+export function installState(n: NodeInstall, remote: string): string {
   const r = n.report;
-  if (!r) return `on ${n.hostname}: no report yet`;
+  if (!r) return "no report yet";
   const what = r.remote === remote ? r.state : `${r.state} ${printable(r.remote, 200)}`;
-  return `on ${n.hostname}: ${what}${r.error ? ` (${printable(r.error, 300)})` : ""}`;
+  return `${what}${r.error ? ` (${printable(r.error, 300)})` : ""}`;
+}
+
+export function describeInstall(n: NodeInstall, remote: string): string {
+  return `on ${n.hostname}: ${installState(n, remote)}`;
 }
 
 /** VSP_INSTALL_GENERATION and VSP_INSTALL_REMOTE of an installer service's spec. */

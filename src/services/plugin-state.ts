@@ -1,5 +1,5 @@
 // Whether the plugin service runs and its plugin is enabled on every manager.
-import { helperServiceName, pluginServiceName } from "../../common/contract.js";
+import { helperServiceName, isPluginNamed, pluginServiceName } from "../../common/contract.js";
 import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
 import { listPlugins } from "../docker/plugins.js";
@@ -30,7 +30,7 @@ export async function pluginStates(
     return { nodeId: m.id, hostname: m.hostname, taskState: current?.state ?? "none", error: current?.error };
   });
   const plugins = await listPlugins(engine);
-  const localEnabled = plugins.some((p) => (p.Name === name || p.Name === `${name}:latest`) && p.Enabled);
+  const localEnabled = plugins.some((p) => isPluginNamed(p.Name, name) && p.Enabled);
   return { nodes, localEnabled };
 }
 
@@ -61,10 +61,7 @@ export async function waitPluginEnabled(engine: Engine, name: string, timeoutMs 
 export async function waitPluginGone(engine: Engine, name: string, timeoutMs = 60_000): Promise<void> {
   await until(
     timeoutMs,
-    async () =>
-      (await listPlugins(engine)).some((p) => p.Name === name || p.Name === `${name}:latest`)
-        ? undefined
-        : true,
+    async () => ((await listPlugins(engine)).some((p) => isPluginNamed(p.Name, name)) ? undefined : true),
     () => new VspError(`the old plugin ${name} was not removed within ${timeoutMs / 1000}s`),
   );
 }

@@ -1,6 +1,6 @@
 // vsp status: what runs, what Vault says of the bootstrap token, and what is unhealthy.
 
-import { FAILURES_LABEL, ISSUANCE_LABELS, OBJECT_LABELS } from "../../common/contract.js";
+import { FAILURES_LABEL, ISSUANCE_LABELS, isPluginNamed, OBJECT_LABELS } from "../../common/contract.js";
 import type { DeployMode } from "../../common/installer.js";
 import { printable } from "../../common/printable.js";
 import { parseState } from "../../common/refresh-state.js";
@@ -18,7 +18,7 @@ import {
   readDeployment,
   servicesMountingBootstrap,
 } from "./deployment.js";
-import { describeInstall, installerTarget, managerInstalls } from "./installer.js";
+import { installerTarget, installState, managerInstalls } from "./installer.js";
 import { type PluginNodeState, pluginStates } from "./plugin-state.js";
 import { probeRegistry, registryDigest } from "./preflight.js";
 import { isBootstrapToken } from "./vault-objects.js";
@@ -201,10 +201,10 @@ async function installerStates(
     return {
       nodeId: n.nodeId,
       hostname: n.hostname,
-      taskState: ok ? "running" : describeInstall(n, ref).replace(/^on [^:]*: /, ""),
+      taskState: ok ? "running" : installState(n, ref),
     };
   });
-  const localEnabled = plugins.some((p) => (p.Name === name || p.Name === `${name}:latest`) && p.Enabled);
+  const localEnabled = plugins.some((p) => isPluginNamed(p.Name, name) && p.Enabled);
   return { nodes, localEnabled };
 }
 
