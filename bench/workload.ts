@@ -1,5 +1,7 @@
 // What the bench asks for, and the same Vault calls the plugin makes for it (plugin-src/provider.ts),
 // made directly from this process.
+
+import { READ_TOKEN_TTL_SECONDS, ReadTokens } from "../plugin-src/read-tokens.js";
 import type { BenchRequest, DirectVault, PluginClient } from "./clients.js";
 import { benchRequest } from "./clients.js";
 
@@ -69,21 +71,28 @@ function createBody(req: BenchRequest, bounds: { ttl: string; num_uses?: number 
   };
 }
 
-/** The bench service's read token, as the plugin keeps one per policy (plugin-src/read-tokens.ts). */
-const readTokens = new Map<DirectVault, { token: string; until: number }>();
+/** The plugin's own read-token cache (plugin-src/read-tokens.ts), minting as the provider does. */
+const readTokens = new Map<DirectVault, ReadTokens>();
 
-async function readToken(s: Sides): Promise<string> {
-  const have = readTokens.get(s.direct);
-  if (have && have.until > Date.now()) return have.token;
-  const res = await s.direct.call("POST", `auth/token/create/${READ_ROLE}`, s.bootstrapToken, {
-    policies: [`swarm-${BENCH_SERVICE}`],
-    display_name: `read-${BENCH_SERVICE}`,
-    ttl: "120s",
-    meta: { service: BENCH_SERVICE, purpose: "kv-read" },
-  });
-  const token = String((res.auth as { client_token?: string } | null)?.client_token ?? "");
-  readTokens.set(s.direct, { token, until: Date.now() + 60_000 });
-  return token;
+function readToken(s: Sides): Promise<string> {
+  let cache = readTokens.get(s.direct);
+  if (!cache) {
+    cache = new ReadTokens(async (policy, service) => {
+      const res = await s.direct.call("POST", `auth/token/create/${READ_ROLE}`, s.bootstrapToken, {
+        policies: [policy],
+        display_name: `read-${service}`,
+        ttl: `${READ_TOKEN_TTL_SECONDS}s`,
+        meta: { service, purpose: "kv-read" },
+      });
+      const auth = res.auth as { client_token?: string; lease_duration?: number } | null;
+      return {
+        token: String(auth?.client_token ?? ""),
+        ttlSeconds: Number(auth?.lease_duration) || READ_TOKEN_TTL_SECONDS,
+      };
+    });
+    readTokens.set(s.direct, cache);
+  }
+  return cache.get(`swarm-${BENCH_SERVICE}`, BENCH_SERVICE);
 }
 
 /**
