@@ -2,19 +2,23 @@
 // trixie) starts one test ground and runs every e2e file against it with node's test runner (one
 // `node --test --test-force-exit` per file, counted from a machine-readable reporter, each with a
 // deadline), tears the ground down, checks nothing is left behind, and ends with "N passed, N failed".
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopLeftClusters } from "../test/ground/cluster.js";
 import { ENGINE_NAMES, type EngineName, engineName } from "../test/ground/engine.js";
-import { startGround, stopGround } from "../test/ground/ground.js";
+import { type Ground, startGround, stopGround } from "../test/ground/ground.js";
 import {
   forwardRulesMatching,
   linksMatching,
   NET_NAME_RE,
   namespacesMatching,
 } from "../test/ground/netns.js";
+
+/** What a signal must stop: the file running now and the ground it runs on. */
+const live: { child?: ChildProcess; ground?: Ground; signalled?: boolean } = {};
 
 const distTest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "test");
 const countReporter = path.join(path.dirname(fileURLToPath(import.meta.url)), "count-reporter.js");
@@ -38,6 +42,8 @@ function fileTimeoutMs(file: string): number {
 interface FileResult {
   pass: number;
   fail: number;
+  /** "test name: start of its error", for the summary at the end. */
+  failures: string[];
   problem?: string;
 }
 
@@ -60,6 +66,7 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
       ],
       { env, stdio: ["ignore", "inherit", "inherit"], detached: true },
     );
+    live.child = child;
     let problem: string | undefined;
     const kill = (why: string) => {
       problem ??= why;
@@ -75,14 +82,20 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
     );
     child.on("close", (code) => {
       clearTimeout(deadline);
+      live.child = undefined;
+      // After a signal the handler tears down and exits; nothing here may go on to the next step.
+      if (live.signalled) return;
       const lines = fs.existsSync(events) ? fs.readFileSync(events, "utf8").split("\n").filter(Boolean) : [];
       fs.rmSync(path.dirname(events), { recursive: true, force: true });
-      const tests = lines
-        .map((l) => JSON.parse(l) as { type: string; suite?: boolean })
-        .filter((e) => !e.suite);
+      const finished = lines.map(
+        (l) => JSON.parse(l) as { type: string; name?: string; suite?: boolean; error?: string },
+      );
+      const tests = finished.filter((e) => !e.suite);
       const result: FileResult = {
         pass: tests.filter((e) => e.type === "test:pass").length,
         fail: tests.filter((e) => e.type === "test:fail").length,
+        // A failed hook fails its suite; its error is only on the suite's event.
+        failures: finished.filter((e) => e.type === "test:fail").map((e) => `${e.name}: ${e.error ?? "?"}`),
       };
       if (!problem && code !== 0 && result.fail === 0)
         problem = `exited with code ${code} and no failed test`;
@@ -102,13 +115,21 @@ interface Tally {
   pass: number;
   fail: number;
   problems: string[];
+  failures: string[];
 }
 
 async function runFiles(files: string[], env: NodeJS.ProcessEnv, tally: Tally, label: string): Promise<void> {
   for (const file of files) {
+    // The signal handler owns the teardown: wait here for its exit.
+    if (live.signalled) await new Promise<never>(() => undefined);
     const r = await runFile(file, env);
+    // A file killed at its deadline could not stop the clusters it started.
+    if (env.VSP_GROUND_FILE)
+      for (const root of await stopLeftClusters(env.VSP_GROUND_FILE))
+        r.problem ??= `left cluster ${root} running (stopped by the runner)`;
     tally.pass += r.pass;
     tally.fail += r.fail;
+    for (const f of r.failures) tally.failures.push(`${label}${path.relative(distTest, file)} › ${f}`);
     if (r.problem) tally.problems.push(`${label}${path.relative(distTest, file)} ${r.problem}`);
   }
 }
@@ -118,12 +139,14 @@ async function onEngine(engine: EngineName, files: string[], tally: Tally): Prom
   process.env.VSP_TEST_ENGINE = engine;
   const t0 = Date.now();
   const ground = await startGround();
+  live.ground = ground;
   const stateFile = path.join(ground.state.root, "state.json");
   const before = { ...tally };
   try {
     await runFiles(files, { ...process.env, VSP_GROUND_FILE: stateFile }, tally, `[${engine}] `);
   } finally {
     const t1 = Date.now();
+    live.ground = undefined;
     const left = await stopGround(ground);
     // Multi-manager grounds (test/e2e/cluster.test) remove their own namespaces, links and rules.
     const net = {
@@ -149,15 +172,37 @@ async function onEngine(engine: EngineName, files: string[], tally: Tally): Prom
   }
 }
 
+/** Ctrl-C or a CI cancel: stop the running file, any cluster it started, and the ground, then exit. */
+async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
+  console.log(`\n${signal}: stopping the running test file and the ground`);
+  live.signalled = true;
+  if (live.child?.pid) {
+    try {
+      process.kill(-live.child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  const ground = live.ground;
+  if (ground) {
+    await stopLeftClusters(path.join(ground.state.root, "state.json")).catch((e) => console.log(`${e}`));
+    await stopGround(ground).catch((e) => console.log(`${e}`));
+  }
+  process.exit(signal === "SIGINT" ? 130 : 143);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, (s) => void stopOnSignal(s));
+
 const files = testFiles();
 const unitFiles = files.filter((f) => f.includes(`${path.sep}unit${path.sep}`));
 const e2eFiles = files.filter((f) => !unitFiles.includes(f));
-const tally: Tally = { pass: 0, fail: 0, problems: [] };
+const tally: Tally = { pass: 0, fail: 0, problems: [], failures: [] };
 const t0 = Date.now();
 await runFiles(unitFiles, process.env, tally, "");
 if (e2eFiles.length) for (const engine of engines()) await onEngine(engine, e2eFiles, tally);
 const pluginSockets = fs.existsSync("/run/docker/plugins") ? fs.readdirSync("/run/docker/plugins") : [];
 if (pluginSockets.length) console.log(`note: /run/docker/plugins holds ${pluginSockets.join(", ")}`);
+for (const f of tally.failures.slice(0, 20)) console.log(`failed: ${f.replace(/\s+/g, " ")}`);
+if (tally.failures.length > 20) console.log(`failed: … and ${tally.failures.length - 20} more`);
 for (const p of tally.problems) console.log(`test file problem: ${p}`);
 console.log(`all tests: ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
 const failed = tally.fail + tally.problems.length;

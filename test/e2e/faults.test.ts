@@ -19,11 +19,11 @@ import {
 } from "../ground/openbao.js";
 import { freePort, waitFor } from "../ground/process.js";
 import { deployArgs, vsp, vspWithFault } from "../helpers/cli.js";
-import { pluginSocket, requestStream, type StreamStats } from "../helpers/plugin.js";
+import { decoded, getSecret, pluginSocket, requestStream, type StreamStats } from "../helpers/plugin.js";
 
 let ground: Ground;
 let bao: OpenBaoState;
-let socket: string;
+let socket = "";
 const NAME = "vf";
 const pw = `pw-${randomBytes(8).toString("hex")}`;
 const figures: Record<string, unknown>[] = [];
@@ -49,6 +49,24 @@ function vfEnv(): NodeJS.ProcessEnv {
 const api = (method: string, path: string, body?: unknown) =>
   baoApi(bao.addr, method, path, bao.rootToken, body);
 
+function request(kind: "kv" | "token", i: number): Record<string, unknown> {
+  return {
+    SecretName: kind === "kv" ? "vf_db" : "vf_tok",
+    ServiceName: "vf_app",
+    // Swarm-shaped IDs: token credentials are recorded per task and service.
+    TaskID: `vf${Date.now().toString(36)}x${i.toString(36)}`,
+    ServiceID: "vfservice0000000000000001",
+    SecretLabels:
+      kind === "kv"
+        ? { "vsp.path": "secret/vf/app", "vsp.field": "password" }
+        : { "vsp.type": "token", "vsp.ttl": "1m" },
+  };
+}
+
+function check(kind: "kv" | "token", value: string): boolean {
+  return kind === "kv" ? value === pw : /^s\.[A-Za-z0-9]{20,}$/.test(value);
+}
+
 /**
  * A request every 100 ms. kv values are read with the service's cached read token (a batch token,
  * which outlives a revoked bootstrap token by up to a minute); "token" requests mint with the
@@ -57,31 +75,46 @@ const api = (method: string, path: string, body?: unknown) =>
 function stream(kind: "kv" | "token" = "kv") {
   return requestStream(
     socket,
-    (i) => ({
-      SecretName: kind === "kv" ? "vf_db" : "vf_tok",
-      ServiceName: "vf_app",
-      // Swarm-shaped IDs: token credentials are recorded per task and service.
-      TaskID: `vf${Date.now().toString(36)}x${i.toString(36)}`,
-      ServiceID: "vfservice0000000000000001",
-      SecretLabels:
-        kind === "kv"
-          ? { "vsp.path": "secret/vf/app", "vsp.field": "password" }
-          : { "vsp.type": "token", "vsp.ttl": "1m" },
-    }),
-    kind === "kv" ? (v) => v === pw : (v) => /^s\.[A-Za-z0-9]{20,}$/.test(v),
+    (i) => request(kind, i),
+    (v) => check(kind, v),
     100,
   );
 }
 
+/**
+ * Until one request gets the right value. The plugin's socket is looked up before each try: if
+ * Swarm replaced the plugin meanwhile it has a new ID and so a new socket (logged, as it is news).
+ */
 async function untilServing(kind: "kv" | "token" = "kv"): Promise<number> {
   const started = Date.now();
-  const s = stream(kind);
+  const last: string[] = [];
+  let i = 0;
   try {
-    await waitFor("the plugin to serve again", async () => (s.stats.ok > 0 ? true : undefined), 120_000, 100);
+    await waitFor(
+      "the plugin to serve again",
+      async () => {
+        const now = await pluginSocket(ground, NAME).catch((e: Error) => {
+          last.push(e.message);
+          return undefined;
+        });
+        if (!now) return undefined;
+        if (socket && now !== socket) console.log(`faults: plugin ${NAME} has a new socket (${socket} → ${now})`);
+        socket = now;
+        const req = request(kind, i++);
+        const answer = await getSecret(socket, req).catch((e: Error) => {
+          last.push(e.message);
+          return undefined;
+        });
+        const value = answer && decoded(answer);
+        if (answer && value === undefined) last.push(String(answer.body.Err));
+        if (value !== undefined && !check(kind, value)) last.push("a wrong value");
+        return value !== undefined && check(kind, value) ? true : undefined;
+      },
+      120_000,
+      100,
+    );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last answers: ${s.stats.errors.slice(-3).join(" | ")}`);
-  } finally {
-    await s.stop();
+    throw new Error(`${(err as Error).message}; last answers: ${last.slice(-3).join(" | ")}`);
   }
   return Date.now() - started;
 }
@@ -119,7 +152,6 @@ before(async () => {
   });
   const run = await vsp(ground, [...deployArgs(ground, ["--name", NAME]), "--json"], vfEnv());
   assert.equal(run.code, 0, run.stderr);
-  socket = await pluginSocket(ground, NAME);
   assert.ok((await untilServing()) >= 0);
 });
 after(async () => {

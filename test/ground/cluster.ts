@@ -270,6 +270,33 @@ async function timed<T>(what: string, times: Record<string, number>, fn: () => P
   }
 }
 
+/**
+ * Under the runner (VSP_GROUND_FILE set), each cluster's folder is listed beside the ground's state,
+ * so the runner can stop a cluster whose test file it had to kill.
+ */
+function recordClusterRoot(root: string): void {
+  const groundFile = process.env.VSP_GROUND_FILE;
+  if (groundFile) fs.appendFileSync(path.join(path.dirname(groundFile), "clusters"), `${root}\n`);
+}
+
+/** Stops every cluster recorded beside `groundFile` that is still there (its file was killed). */
+export async function stopLeftClusters(groundFile: string): Promise<string[]> {
+  const list = path.join(path.dirname(groundFile), "clusters");
+  if (!fs.existsSync(list)) return [];
+  const stopped: string[] = [];
+  for (const root of fs.readFileSync(list, "utf8").split("\n").filter(Boolean)) {
+    const stateFile = path.join(root, "cluster.json");
+    if (!fs.existsSync(stateFile)) {
+      fs.rmSync(root, { recursive: true, force: true });
+      continue;
+    }
+    await stopCluster(new Cluster(JSON.parse(fs.readFileSync(stateFile, "utf8")) as ClusterState));
+    stopped.push(root);
+  }
+  fs.rmSync(list, { force: true });
+  return stopped;
+}
+
 export async function startCluster(
   opts: { managers?: number; experimental?: boolean } = {},
 ): Promise<Cluster> {
@@ -281,6 +308,7 @@ export async function startCluster(
   const tag = newTag();
   // Short: a plugin socket is <root>/rN/docker/plugins/<64 hex>/vsp.sock, at most 107 bytes.
   const root = fs.mkdtempSync("/tmp/vc");
+  recordClusterRoot(root);
   fs.mkdirSync(path.join(root, "docker-config"));
   fs.writeFileSync(path.join(root, "docker-config", "config.json"), "{}\n");
   const state: ClusterState = {
@@ -313,6 +341,7 @@ export async function startCluster(
         await addNamespace(node.netns, node.veth, `${node.ip}/24`, state.bridge);
       }
     });
+    cluster.save();
     const listen = { host: svcIp, netns: state.servicesNetns };
     await timed("engines, registry, OpenBao", times, async () => {
       const registry = startRegistry(binaries["docker-registry"], path.join(root, "registry"), 5000, listen);
@@ -326,6 +355,7 @@ export async function startCluster(
       const failed = settled.find((r) => r.status === "rejected");
       if (failed) throw (failed as PromiseRejectedResult).reason;
     });
+    cluster.save();
     const first = state.nodes[0]!;
     const d0 = cluster.docker(first);
     state.engineVersion = await runningEngine(d0, engine);
