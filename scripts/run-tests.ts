@@ -95,7 +95,10 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
         pass: tests.filter((e) => e.type === "test:pass").length,
         fail: tests.filter((e) => e.type === "test:fail").length,
         // A failed hook fails its suite; its error is only on the suite's event.
-        failures: finished.filter((e) => e.type === "test:fail").map((e) => `${e.name}: ${e.error ?? "?"}`),
+        // Tests cancelled with their suite say only that; the suite's own line says why.
+        failures: finished
+          .filter((e) => e.type === "test:fail" && !/was cancelled$/.test(e.error ?? ""))
+          .map((e) => `${e.name}: ${e.error ?? "?"}`),
       };
       if (!problem && code !== 0 && result.fail === 0)
         problem = `exited with code ${code} and no failed test`;
