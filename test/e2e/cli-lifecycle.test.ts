@@ -8,7 +8,7 @@ import { type Ground, useGround } from "../ground/ground.js";
 import { waitFor } from "../ground/process.js";
 import { deployArgs, vsp, vspWithFault } from "../helpers/cli.js";
 import { pluginSocket, requestStream } from "../helpers/plugin.js";
-import { deployStack, HOST_NETWORK, pluginLog, removeStack, sleeper, tasksOf } from "../helpers/swarm.js";
+import { deployStack, oneSecretStack, pluginLog, removeStack, tasksOf } from "../helpers/swarm.js";
 import { bao, kvPut, must, writePolicy } from "../helpers/vault.js";
 
 let ground: Ground;
@@ -161,13 +161,10 @@ describe("vsp bootstrap-token rotate", () => {
     await deployStack(
       ground,
       "life",
-      `version: "3.8"
-services:
-${sleeper(ground, "app", 1, "[db]")}secrets:
-  db:
-    driver: vsp
-    labels: { vsp.path: secret/life/app, vsp.field: password }
-${HOST_NETWORK}`,
+      oneSecretStack(ground, {
+        replicas: 1,
+        labels: { "vsp.path": "secret/life/app", "vsp.field": "password" },
+      }),
     );
     const stream = requestStream(
       socket,

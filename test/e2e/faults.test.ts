@@ -98,7 +98,8 @@ async function untilServing(kind: "kv" | "token" = "kv"): Promise<number> {
           return undefined;
         });
         if (!now) return undefined;
-        if (socket && now !== socket) console.log(`faults: plugin ${NAME} has a new socket (${socket} → ${now})`);
+        if (socket && now !== socket)
+          console.log(`faults: plugin ${NAME} has a new socket (${socket} → ${now})`);
         socket = now;
         const req = request(kind, i++);
         const answer = await getSecret(socket, req).catch((e: Error) => {

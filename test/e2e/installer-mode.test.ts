@@ -11,10 +11,9 @@ import { waitFor } from "../ground/process.js";
 import { deployArgs, vsp } from "../helpers/cli.js";
 import {
   deployStack,
-  HOST_NETWORK,
+  oneSecretStack,
   readSecretInTasks,
   removeStack,
-  sleeper,
   waitRunning,
 } from "../helpers/swarm.js";
 import { kvPut, writePolicy } from "../helpers/vault.js";
@@ -78,13 +77,10 @@ test("--mode installer: the installer service installs and enables the plugin; a
   await deployStack(
     ground,
     "inst",
-    `version: "3.8"
-services:
-${sleeper(ground, "app", 2, "[db]")}secrets:
-  db:
-    driver: vsp
-    labels: { vsp.path: secret/inst/app, vsp.field: password }
-${HOST_NETWORK}`,
+    oneSecretStack(ground, {
+      replicas: 2,
+      labels: { "vsp.path": "secret/inst/app", "vsp.field": "password" },
+    }),
   );
   const tasks = await waitRunning(ground, "inst_app", 2);
   assert.deepEqual(await readSecretInTasks(ground, tasks, "db"), [pw, pw]);

@@ -10,10 +10,9 @@ import { decoded, getSecret, pluginSocket, postRaw } from "../helpers/plugin.js"
 import {
   deployStack,
   execIn,
-  HOST_NETWORK,
+  oneSecretStack,
   pluginLog,
   removeStack,
-  sleeper,
   waitTaskError,
 } from "../helpers/swarm.js";
 import { bao, kvPut, writePolicy } from "../helpers/vault.js";
@@ -192,15 +191,10 @@ test("a stack whose secret fails: the task is refused and the plugin log carries
   await deployStack(
     ground,
     "errs",
-    `version: "3.8"
-services:
-${sleeper(ground, "app", 1, "[db]")}secrets:
-  db:
-    driver: vsp
-    labels:
-      vsp.path: secret/errs/app
-      vsp.field: no_such_field
-${HOST_NETWORK}`,
+    oneSecretStack(ground, {
+      replicas: 1,
+      labels: { "vsp.path": "secret/errs/app", "vsp.field": "no_such_field" },
+    }),
   );
   const taskErr = await waitTaskError(ground, "errs_app");
   assert.match(taskErr, /secret .* not found/, "Swarm shows only 'secret not found'");

@@ -12,6 +12,7 @@ import {
   HOST_NETWORK,
   readSecretInTasks,
   removeStack,
+  sleeper,
   tasksOf,
   waitRunning,
 } from "../helpers/swarm.js";
@@ -65,22 +66,7 @@ test("refresh rolls the service under its update_config; new tasks get the new v
     "rf",
     `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    stop_grace_period: 1s
-    networks: [hostnet]
-    deploy:
-      replicas: 3
-      update_config: { parallelism: 1, delay: 2s, order: stop-first }
-    secrets: [val, tok]
-  other:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    stop_grace_period: 1s
-    networks: [hostnet]
-    secrets: [val]
-secrets:
+${sleeper(ground, "app", 3, "[val, tok]", "{ parallelism: 1, delay: 2s, order: stop-first }")}${sleeper(ground, "other", 1, "[val]")}secrets:
   val:
     driver: vsp
     labels: { vsp.field: value }
@@ -183,20 +169,7 @@ test("a rollout Swarm pauses is a failure with the engine's reason; a service wi
     "rfbad",
     `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    stop_grace_period: 1s
-    networks: [hostnet]
-    deploy:
-      replicas: 2
-      update_config: { parallelism: 1, failure_action: pause, monitor: 5s, max_failure_ratio: 0 }
-    secrets: [val]
-  plain:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    networks: [hostnet]
-secrets:
+${sleeper(ground, "app", 2, "[val]", "{ parallelism: 1, failure_action: pause, monitor: 5s, max_failure_ratio: 0 }")}${sleeper(ground, "plain", 1)}secrets:
   val:
     driver: vsp
     labels: { vsp.path: secret/rfbad, vsp.field: value }

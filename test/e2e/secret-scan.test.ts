@@ -15,6 +15,7 @@ import {
   HOST_NETWORK,
   readSecretInTasks,
   removeStack,
+  sleeper,
   waitRunning,
 } from "../helpers/swarm.js";
 import { kvPut, writePolicy } from "../helpers/vault.js";
@@ -66,14 +67,7 @@ function tokensFromAudit(file: string, from: number): string[] {
 test("values and tokens appear in no log, spec, environment or CLI output", async () => {
   const compose = `version: "3.8"
 services:
-  app:
-    image: ${ground.state.baseImage}
-    command: ["/bin/sleep", "100000"]
-    stop_grace_period: 1s
-    networks: [hostnet]
-    deploy: { replicas: 2 }
-    secrets: [db, tok, wrapped]
-secrets:
+${sleeper(ground, "app", 2, "[db, tok, wrapped]")}secrets:
   db: { driver: vsp, labels: { vsp.path: secret/scan/app, vsp.field: password } }
   tok: { driver: vsp, labels: { vsp.type: token } }
   wrapped: { driver: vsp, labels: { vsp.type: token, vsp.wrap: "true" } }

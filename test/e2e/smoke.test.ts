@@ -8,10 +8,9 @@ import { type Ground, useGround } from "../ground/ground.js";
 import { ensureDeployed } from "../helpers/cli.js";
 import {
   deployStack,
-  HOST_NETWORK,
+  oneSecretStack,
   readSecretInTasks,
   removeStack,
-  sleeper,
   waitRunning,
 } from "../helpers/swarm.js";
 import { kvPut, writePolicy } from "../helpers/vault.js";
@@ -46,15 +45,11 @@ test("a stack's driver: vsp secret carries the value written to OpenBao in this 
   await deployStack(
     ground,
     stack,
-    `version: "3.8"
-services:
-${sleeper(ground, "app", 2, "[{ source: db, target: db_password }]")}secrets:
-  db:
-    driver: vsp
-    labels:
-      vsp.path: secret/smoke/db
-      vsp.field: password
-${HOST_NETWORK}`,
+    oneSecretStack(ground, {
+      replicas: 2,
+      target: "db_password",
+      labels: { "vsp.path": "secret/smoke/db", "vsp.field": "password" },
+    }),
   );
   const tasks = await waitRunning(ground, `${stack}_app`, 2);
   const values = await readSecretInTasks(ground, tasks, "db_password");

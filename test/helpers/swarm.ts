@@ -133,14 +133,46 @@ export function pluginLog(ground: Ground): Record<string, unknown>[] {
 
 export const HOST_NETWORK = `networks:\n  hostnet:\n    external: true\n    name: host\n`;
 
-/** A compose service that only sleeps, on the host network, with the local image. */
-export function sleeper(ground: Ground, name: string, replicas: number, secrets: string): string {
+/**
+ * A stack file: one sleeping service "app" whose tasks mount one `driver: vsp` secret "db" with
+ * these labels (at /run/secrets/<target>, target "db" unless given).
+ */
+export function oneSecretStack(
+  ground: Ground,
+  o: { replicas: number; labels: Record<string, string>; target?: string },
+): string {
+  const mount = o.target ? `[{ source: db, target: ${o.target} }]` : "[db]";
+  const labels = Object.entries(o.labels)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ");
+  return `version: "3.8"
+services:
+${sleeper(ground, "app", o.replicas, mount)}secrets:
+  db:
+    driver: vsp
+    labels: { ${labels} }
+${HOST_NETWORK}`;
+}
+
+/**
+ * A compose service that only sleeps, on the host network, with the local image; `update` is its
+ * update_config (a flow mapping), `secrets` its secrets list.
+ */
+export function sleeper(
+  ground: Ground,
+  name: string,
+  replicas: number,
+  secrets?: string,
+  update?: string,
+): string {
+  const deploy = update
+    ? `deploy:\n      replicas: ${replicas}\n      update_config: ${update}`
+    : `deploy: { replicas: ${replicas} }`;
   return `  ${name}:
     image: ${ground.state.baseImage}
     command: ["/bin/sleep", "100000"]
     stop_grace_period: 1s
     networks: [hostnet]
-    deploy: { replicas: ${replicas} }
-    secrets: ${secrets}
-`;
+    ${deploy}
+${secrets ? `    secrets: ${secrets}\n` : ""}`;
 }
