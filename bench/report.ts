@@ -2,6 +2,7 @@
 // the issue sets no goal).
 import type { AuditResult } from "./audit.js";
 import type { CliTimes } from "./cli-times.js";
+import type { Failover } from "./failover.js";
 import type { Footprint } from "./footprint.js";
 import type { OverheadCell } from "./overhead.js";
 import type { ScaleRow } from "./scale.js";
@@ -36,6 +37,7 @@ export interface BenchResults {
   footprint?: Footprint;
   scale?: ScaleRow[];
   cli?: CliTimes;
+  failover?: Failover;
   errors: Record<string, string>;
   /** For a failed measurement: the plugin's last error/warn log lines. */
   diagnostics: Record<string, string[]>;
@@ -46,7 +48,7 @@ export interface BenchResults {
 const GOALS = {
   vaultCostRatio: 1.5,
   p50Ratio: 1.15,
-  rpsRatio: 0.85,
+  rpsRatio: 0.9,
   scaleRatio: 1.2,
   rssGrowth: 0.1,
   shareBytes: 10e6,
@@ -54,6 +56,7 @@ const GOALS = {
   deployMs: 10_000,
   kvCalls: 2,
   tokenCalls: 1,
+  failoverGapMs: 2000,
 };
 
 const mark = (ok: boolean): Mark => (ok ? "PASS" : "FALLS SHORT");
@@ -90,21 +93,43 @@ export function verdicts(r: BenchResults): Verdict[] {
       mark: "report",
     });
   }
+  // The issue's goals are for kv (one Vault read either way): p50 at concurrency 1, throughput at
+  // 8 and 32. kv+wrap and token are reported: the plugin also records each credential in Swarm
+  // (issued once, revoked at the task's end), which the direct side does not.
   for (const c of r.overhead ?? []) {
     const name = `${c.kind} c=${c.concurrency}`;
+    const p50Goal = c.kind === "kv" && c.concurrency === 1;
+    const rpsGoal = c.kind === "kv" && c.concurrency >= 8;
     v.push({
       section: "overhead",
       figure: `${name} p50 plugin/direct`,
       value: `×${c.p50Ratio.toFixed(2)}`,
-      goal: `≤ ${GOALS.p50Ratio}`,
-      mark: mark(c.p50Ratio <= GOALS.p50Ratio && c.plugin.errors === 0),
+      goal: p50Goal ? `≤ ${GOALS.p50Ratio}` : "—",
+      mark: p50Goal ? mark(c.p50Ratio <= GOALS.p50Ratio && c.plugin.errors === 0) : "report",
     });
     v.push({
       section: "overhead",
       figure: `${name} throughput plugin/direct`,
       value: `×${c.rpsRatio.toFixed(2)}`,
-      goal: `≥ ${GOALS.rpsRatio}`,
-      mark: mark(c.rpsRatio >= GOALS.rpsRatio && c.plugin.errors === 0),
+      goal: rpsGoal ? `≥ ${GOALS.rpsRatio}` : "—",
+      mark: rpsGoal ? mark(c.rpsRatio >= GOALS.rpsRatio && c.plugin.errors === 0) : "report",
+    });
+  }
+  const fo = r.failover;
+  if (fo) {
+    v.push({
+      section: "failover",
+      figure: "election after a leader kill (median)",
+      value: secs(fo.electionMedianMs),
+      goal: "—",
+      mark: "report",
+    });
+    v.push({
+      section: "failover",
+      figure: "first delivery − election (worst round)",
+      value: `+${secs(fo.gapMaxMs)} (median +${secs(fo.gapMedianMs)})`,
+      goal: `≤ +${secs(GOALS.failoverGapMs)}`,
+      mark: mark(fo.gapMaxMs <= GOALS.failoverGapMs),
     });
   }
   for (const row of r.scale ?? []) {
@@ -196,6 +221,28 @@ export function render(r: BenchResults): string {
   const verdictOf = (section: string, figure: string) =>
     r.verdicts?.find((x) => x.section === section && x.figure === figure);
 
+  const vc = r.vaultCost;
+  if (vc) {
+    out.push(
+      `\n0. What OpenBao spends per delivered kv value (its CPU from /proc), ${vc.requests} values per side in ${vc.rounds} rotating rounds`,
+    );
+    out.push(
+      table(
+        ["side", "OpenBao CPU per value", "× plain read"],
+        [
+          ["plain read with one fixed token (lowest possible)", `${ms(vc.plainReadMs)} ms`, "1.00"],
+          ["vsp plugin kv (cached batch read token)", `${ms(vc.pluginKvMs)} ms`, vc.ratio.toFixed(2)],
+          [
+            "a task token per value, then the read (before)",
+            `${ms(vc.perValueTokenMs)} ms`,
+            vc.perValueTokenRatio.toFixed(2),
+          ],
+        ],
+        new Set([1, 2]),
+      ),
+    );
+  }
+
   if (r.overhead?.length) {
     const s = r.settings.overhead as { requests: number; rounds: number };
     out.push(
@@ -229,11 +276,11 @@ export function render(r: BenchResults): string {
             c.p50Ratio.toFixed(2),
             c.p95Ratio.toFixed(2),
             c.p99Ratio.toFixed(2),
-            `≤ ${GOALS.p50Ratio}`,
+            verdictOf("overhead", `${name} p50 plugin/direct`)?.goal ?? "",
             verdictOf("overhead", `${name} p50 plugin/direct`)?.mark ?? "",
             `${c.plugin.rps.toFixed(0)} / ${c.direct.rps.toFixed(0)}`,
             c.rpsRatio.toFixed(2),
-            `≥ ${GOALS.rpsRatio}`,
+            verdictOf("overhead", `${name} throughput plugin/direct`)?.goal ?? "",
             verdictOf("overhead", `${name} throughput plugin/direct`)?.mark ?? "",
           ];
         }),
@@ -397,6 +444,37 @@ export function render(r: BenchResults): string {
       ),
     );
   }
+
+  const fo = r.failover;
+  if (fo) {
+    out.push(
+      `\n6. Failover on 3 managers (${fo.engine}): SIGKILL the leader's engine; a service created from that moment; ` +
+        "times from the kill (delivery = the new leader's plugin log time of the task's last secret)",
+    );
+    out.push(
+      table(
+        ["round", "killed", "new leader", "election", "service accepted", "secrets served", "gap"],
+        fo.rounds.map((x, i) => [
+          String(i + 1),
+          x.killed,
+          x.newLeader,
+          secs(x.electionMs),
+          secs(x.acceptedMs),
+          secs(x.deliveryMs),
+          `+${secs(x.gapMs)}`,
+        ]),
+        new Set([3, 4, 5, 6]),
+      ),
+    );
+  }
+
+  out.push("\nEvery figure, its goal and its mark");
+  out.push(
+    table(
+      ["section", "figure", "value", "goal", "mark"],
+      (r.verdicts ?? []).map((x) => [x.section, x.figure, x.value, x.goal, x.mark]),
+    ),
+  );
 
   const errors = Object.entries(r.errors);
   if (errors.length) {

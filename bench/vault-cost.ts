@@ -65,8 +65,12 @@ export async function measureVaultCost(
   };
   const per: Record<keyof typeof sides, number[]> = { plugin: [], plain: [], perValue: [] };
   for (let round = 0; round < o.rounds; round++) {
-    for (const k of Object.keys(sides) as (keyof typeof sides)[])
+    // Each round starts with another side, so a drift over time does not favour one.
+    const order = Object.keys(sides) as (keyof typeof sides)[];
+    for (let i = 0; i < order.length; i++) {
+      const k = order[(i + round) % order.length]!;
       per[k].push(await timedBao(pid, o.requests, sides[k]));
+    }
     o.log(
       `round ${round + 1}: OpenBao CPU per value: plugin kv ${per.plugin.at(-1)!.toFixed(3)} ms, plain read ${per.plain.at(-1)!.toFixed(3)} ms, token per value ${per.perValue.at(-1)!.toFixed(3)} ms`,
     );

@@ -47,7 +47,8 @@ export function createGetSecretHandler(
       const { value, repeat } =
         req.TaskID && opts.repeatTtlMs > 0
           ? await repeats.getOrIssue(`${req.TaskID}\u0000${req.SecretName ?? ""}`, run, (v) =>
-              v.validSeconds === undefined ? undefined : v.validSeconds * 1000,
+              // Only credentials are remembered: memory stays flat under a stream of kv reads.
+              !v.credential ? 0 : v.validSeconds ? v.validSeconds * 1000 : undefined,
             )
           : { value: await run(), repeat: false };
       if (opts.logSuccess !== false) {

@@ -35,6 +35,11 @@ export interface Issued {
   lease?: string;
   /** How long the value stays valid, when it is bounded. */
   validSeconds?: number;
+  /**
+   * The value is (or wraps) a credential that outlives the request: a repeat must get this one,
+   * not a second. A plain kv value is not: a repeat reads it again.
+   */
+  credential?: boolean;
 }
 
 /** What the ledger records of a credential that outlives its request (identifiers only). */
@@ -131,6 +136,7 @@ export class SecretProvider {
           revoke: spec.revoke,
         });
       }
+      issued.credential = outlives;
       return issued;
     } catch (err) {
       await this.revokeMinted(ctx.minted, req);

@@ -23,7 +23,8 @@ export class RepeatCache<T> {
 
   /**
    * Returns the live entry for `key`, or runs `produce` once (concurrent repeats share it).
-   * `validMs` bounds the entry by the value's own lifetime; failures are not remembered.
+   * `validMs` bounds the entry by the value's own lifetime (0: not remembered once produced);
+   * failures are not remembered.
    */
   async getOrIssue(
     key: string,
@@ -43,7 +44,9 @@ export class RepeatCache<T> {
       const value = await promise;
       entry.pending = false;
       const bound = validMs(value);
-      if (bound !== undefined) entry.expires = Math.min(entry.expires, now + bound);
+      if (bound === 0) {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      } else if (bound !== undefined) entry.expires = Math.min(entry.expires, now + bound);
       return { value, repeat: false };
     } catch (err) {
       if (this.entries.get(key) === entry) this.entries.delete(key);

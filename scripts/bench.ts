@@ -1,14 +1,16 @@
 // npm run bench: one test ground, `vsp deploy` through the built CLI, then
-//   1. plugin overhead (socket vs direct Vault calls), 5. Vault calls per request (audit log),
-//   3. footprint (cold start, RSS, image share), 2. scale-out (vsp vs static secret), 4. CLI times,
-// in that order (rotation last: it changes the bootstrap token). Writes bench/results.json, prints
-// a table with each figure's goal and mark, and tears the ground down, also on failure or Ctrl-C.
-// Options: --only vault-cost,overhead,audit,footprint,scale,cli   --quick (small counts, for trying the bench)
+//   0. what OpenBao spends per kv value, 1. plugin overhead (socket vs direct Vault calls),
+//   5. Vault calls per request (audit log), 3. footprint (cold start, RSS, image share),
+//   2. scale-out (vsp vs static secret), 4. CLI times (rotation last: it changes the bootstrap
+//   token), 6. failover on its own 3-manager ground. Writes bench/results.json, prints every
+//   figure with its goal and mark, and tears the grounds down, also on failure or Ctrl-C.
+// Options: --only vault-cost,overhead,audit,footprint,scale,cli,failover   --quick (small counts)
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { countVaultCalls } from "../bench/audit.js";
 import { measureCli } from "../bench/cli-times.js";
+import { measureFailover } from "../bench/failover.js";
 import { measureFootprint } from "../bench/footprint.js";
 import { measureOverhead } from "../bench/overhead.js";
 import { type BenchResults, render, verdicts } from "../bench/report.js";
@@ -16,13 +18,14 @@ import { measureScaleOut } from "../bench/scale.js";
 import { makeSides, setUpVault } from "../bench/setup.js";
 import { measureVaultCost } from "../bench/vault-cost.js";
 import type { Sides } from "../bench/workload.js";
+import { stopLeftClusters } from "../test/ground/cluster.js";
 import { type Ground, startGround, stopGround } from "../test/ground/ground.js";
 import { processesMentioning } from "../test/ground/process.js";
 import { ensureDeployed, ROOT } from "../test/helpers/cli.js";
 import { groundProcesses } from "../test/helpers/procs.js";
 import { pluginLog } from "../test/helpers/swarm.js";
 
-const SECTIONS = ["vault-cost", "overhead", "audit", "footprint", "scale", "cli"] as const;
+const SECTIONS = ["vault-cost", "overhead", "audit", "footprint", "scale", "cli", "failover"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const argv = process.argv.slice(2);
@@ -50,6 +53,7 @@ const settings = {
     rounds: { 1: 2, 10: 2, 50: 4 } as Record<number, number>,
   },
   cli: { runs: 3 },
+  failover: { rounds: quick ? 1 : 3 },
 };
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -81,6 +85,8 @@ function teardown(): Promise<void> {
     sides?.plugin.close();
     sides?.direct.close();
     if (!ground) return;
+    // A failover section stopped half-way (Ctrl-C, an error) leaves its cluster recorded here.
+    await stopLeftClusters(path.join(ground.state.root, "state.json")).catch(() => []);
     say("tearing the ground down");
     results.teardown = await stopGround(ground);
   })();
@@ -114,6 +120,8 @@ async function section(name: Section, title: string, run: () => Promise<void>): 
 
 try {
   ground = await startGround();
+  // Clusters started from here (the failover section) are listed beside the ground's state.
+  process.env.VSP_GROUND_FILE = path.join(ground.state.root, "state.json");
   results.groundStartMs = ground.state.startedMs;
   const g = ground;
   say("vsp deploy");
@@ -151,6 +159,10 @@ try {
   });
   await section("cli", "4. CLI", async () => {
     results.cli = await measureCli(g, settings.cli.runs, say);
+  });
+  // Its own 3-manager ground, beside this one (as the cluster tests run).
+  await section("failover", "6. failover on 3 managers", async () => {
+    results.failover = await measureFailover({ ...settings.failover, log: say });
   });
 } catch (err) {
   results.errors.setup = (err as Error).message;

@@ -1,0 +1,204 @@
+// Failover on 3 managers: SIGKILL the leader's engine, then measure how long until a new leader is
+// known (polled every 50 ms) and until a task created after the kill has its secrets, as the new
+// leader's plugin logged them (the log line's own time, so no polling error). A new service (kv +
+// token secret, kept off the dead node) is created from the moment of the kill, through the API
+// of a surviving manager, retried until a leader accepts it.
+import { randomBytes } from "node:crypto";
+import type Docker from "dockerode";
+import { type Cluster, type ClusterNode, startCluster, stopCluster } from "../test/ground/cluster.js";
+import { waitFor } from "../test/ground/process.js";
+import { vsp } from "../test/helpers/cli.js";
+import { clusterDeployArgs } from "../test/helpers/cluster.js";
+import { deployStack, HOST_NETWORK, pluginLog, sleeper } from "../test/helpers/swarm.js";
+import { kvPut, writePolicy } from "../test/helpers/vault.js";
+import { median } from "./stats.js";
+
+export interface FailoverRound {
+  killed: string;
+  newLeader: string;
+  /** Kill → a surviving manager names a new leader. */
+  electionMs: number;
+  /** Kill → the new service was accepted by a manager. */
+  acceptedMs: number;
+  /** Kill → the new task's last secret served (plugin log time). */
+  deliveryMs: number;
+  /** deliveryMs − electionMs; the goal is at most 2 s. */
+  gapMs: number;
+}
+
+export interface Failover {
+  engine: string;
+  clusterStartMs: number;
+  deployMs: number;
+  rounds: FailoverRound[];
+  electionMedianMs: number;
+  deliveryMedianMs: number;
+  gapMedianMs: number;
+  gapMaxMs: number;
+}
+
+const STACK = "fo";
+const SECRETS = ["db", "tok"] as const;
+
+/** The service the round creates: the stack's two secrets, host network, never on `avoid`. */
+function roundSpec(
+  round: number,
+  image: string,
+  ids: Record<string, string>,
+  hostNet: string,
+  avoid: ClusterNode,
+) {
+  return {
+    Name: `${STACK}_r${round}`,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: image,
+        Command: ["/bin/sleep", "100000"],
+        StopGracePeriod: 1_000_000_000,
+        Secrets: SECRETS.map((s) => ({
+          SecretID: ids[s]!,
+          SecretName: `${STACK}_${s}`,
+          File: { Name: s, UID: "0", GID: "0", Mode: 0o400 },
+        })),
+      },
+      Networks: [{ Target: hostNet }],
+      Placement: { Constraints: [`node.hostname!=${avoid.hostname}`] },
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+  };
+}
+
+/** The time the plugin on any surviving node logged each secret of `service`'s task as served. */
+function servedAt(cluster: Cluster, service: string): number | undefined {
+  const times = new Map<string, number>();
+  for (const n of cluster.reachable())
+    for (const line of pluginLog(cluster.ground(n)))
+      if (line.msg === "GetSecret" && line.service === service && line.outcome === "ok")
+        times.set(String(line.secret), Date.parse(String(line.time)));
+  if (times.size < SECRETS.length) return undefined;
+  return Math.max(...times.values());
+}
+
+async function oneRound(
+  cluster: Cluster,
+  round: number,
+  ids: Record<string, string>,
+  hostNet: string,
+): Promise<FailoverRound> {
+  const leader = await cluster.leader();
+  const survivors = cluster.reachable().filter((n) => n !== leader);
+  const t0 = Date.now();
+  await cluster.killEngine(leader);
+  const elected = waitFor(
+    "a new leader",
+    async () => {
+      const l = await cluster.leader();
+      return l.name === leader.name ? undefined : { node: l, ms: Date.now() - t0 };
+    },
+    90_000,
+    50,
+  );
+  const accepted = waitFor(
+    "a manager to accept the new service",
+    async () => {
+      let last: unknown;
+      for (const n of survivors) {
+        try {
+          await (cluster.docker(n) as Docker).createService(
+            roundSpec(round, cluster.baseImage, ids, hostNet, leader),
+          );
+          return Date.now() - t0;
+        } catch (err) {
+          // A name conflict: an earlier try went through after all.
+          if (/already exists|name conflicts/i.test((err as Error).message)) return Date.now() - t0;
+          last = err;
+        }
+      }
+      throw last;
+    },
+    90_000,
+    50,
+  );
+  const [election, acceptedMs] = await Promise.all([elected, accepted]);
+  const served = await waitFor(
+    "the new task's secrets served",
+    async () => servedAt(cluster, `${STACK}_r${round}`),
+    90_000,
+    250,
+  );
+  await cluster.startEngine(leader);
+  await cluster.waitQuorum();
+  const deliveryMs = served - t0;
+  return {
+    killed: leader.name,
+    newLeader: election.node.name,
+    electionMs: election.ms,
+    acceptedMs,
+    deliveryMs,
+    gapMs: deliveryMs - election.ms,
+  };
+}
+
+export async function measureFailover(o: { rounds: number; log: (m: string) => void }): Promise<Failover> {
+  const t = Date.now();
+  const cluster = await startCluster({ managers: 3 });
+  try {
+    const clusterStartMs = Date.now() - t;
+    const g = cluster.ground();
+    await kvPut(g, `${STACK}/db`, { password: `pw-${randomBytes(8).toString("hex")}` });
+    for (let r = 0; r < o.rounds; r++)
+      await writePolicy(
+        g,
+        `swarm-${STACK}_r${r}`,
+        `path "secret/data/${STACK}/*" { capabilities = ["read"] }`,
+      );
+    await writePolicy(g, `swarm-${STACK}_app`, `path "secret/data/${STACK}/*" { capabilities = ["read"] }`);
+    const run = await vsp(g, [...clusterDeployArgs(cluster), "--json"]);
+    if (run.code !== 0) throw new Error(`vsp deploy on the cluster failed: ${run.stderr.slice(-300)}`);
+    o.log(
+      `  3 managers up in ${(clusterStartMs / 1000).toFixed(1)} s, vsp deploy ${(run.ms / 1000).toFixed(1)} s`,
+    );
+    // The stack creates the secrets the rounds' services use.
+    await deployStack(
+      g,
+      STACK,
+      `version: "3.8"
+services:
+${sleeper(g, "app", 1, "[db, tok]")}secrets:
+  db: { driver: vsp, labels: { vsp.path: secret/${STACK}/db, vsp.field: password } }
+  tok: { driver: vsp, labels: { vsp.type: token, vsp.ttl: 10m } }
+${HOST_NETWORK}`,
+    );
+    await waitFor("the stack's task served", async () => servedAt(cluster, `${STACK}_app`), 120_000, 500);
+    const d0 = cluster.docker(cluster.reachable()[0]!);
+    const secrets = (await d0.listSecrets()) as unknown as { ID: string; Spec: { Name: string } }[];
+    const ids = Object.fromEntries(
+      SECRETS.map((s) => [s, secrets.find((x) => x.Spec.Name === `${STACK}_${s}`)?.ID ?? ""]),
+    );
+    const nets = (await d0.listNetworks()) as unknown as { Id: string; Name: string }[];
+    const hostNet = nets.find((n) => n.Name === "host")?.Id;
+    if (!hostNet || Object.values(ids).some((id) => !id))
+      throw new Error("the stack's secrets or the host network are missing");
+    const rounds: FailoverRound[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      const round = await oneRound(cluster, r, ids, hostNet);
+      rounds.push(round);
+      o.log(
+        `  round ${r + 1}: killed ${round.killed}; leader ${round.newLeader} after ${round.electionMs} ms, ` +
+          `service accepted ${round.acceptedMs} ms, secrets served ${round.deliveryMs} ms (+${round.gapMs} ms)`,
+      );
+    }
+    return {
+      engine: cluster.state.engineVersion ?? cluster.state.engine.name,
+      clusterStartMs,
+      deployMs: run.ms,
+      rounds,
+      electionMedianMs: median(rounds.map((r) => r.electionMs)),
+      deliveryMedianMs: median(rounds.map((r) => r.deliveryMs)),
+      gapMedianMs: median(rounds.map((r) => r.gapMs)),
+      gapMaxMs: Math.max(...rounds.map((r) => r.gapMs)),
+    };
+  } finally {
+    await stopCluster(cluster);
+  }
+}
