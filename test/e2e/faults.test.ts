@@ -48,6 +48,11 @@ function vfEnv(): NodeJS.ProcessEnv {
 }
 const api = (method: string, path: string, body?: unknown) =>
   baoApi(bao.addr, method, path, bao.rootToken, body);
+/** A fixture call: anything but 2xx stops the test with OpenBao's answer. */
+async function mustApi(method: string, path: string, body?: unknown): Promise<void> {
+  const r = await api(method, path, body);
+  if (r.status >= 300) throw new Error(`OpenBao ${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+}
 
 function request(kind: "kv" | "token", i: number): Record<string, unknown> {
   return {
@@ -147,8 +152,8 @@ async function duringFault(ms: number, kind: "kv" | "token" = "kv"): Promise<Str
 before(async () => {
   ground = await useGround();
   bao = await startOpenBao(ground.state.binaries.bao, ground.tempDir("faults-bao"), "file");
-  await api("POST", "secret/data/vf/app", { data: { password: pw } });
-  await api("PUT", "sys/policies/acl/swarm-vf_app", {
+  await mustApi("POST", "secret/data/vf/app", { data: { password: pw } });
+  await mustApi("PUT", "sys/policies/acl/swarm-vf_app", {
     policy: 'path "secret/data/vf/*" { capabilities = ["read"] }',
   });
   const run = await vsp(ground, [...deployArgs(ground, ["--name", NAME]), "--json"], vfEnv());

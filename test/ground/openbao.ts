@@ -135,9 +135,23 @@ export async function startOpenBao(
     state.rootToken = String(init.json.root_token);
     state.unsealKey = String((init.json.keys_base64 as string[])[0]);
     await unsealOpenBao(state);
-    await baoApi(state.addr, "POST", "sys/mounts/secret", state.rootToken, {
-      type: "kv",
-      options: { version: "2" },
+    // Unsealed and answering reads is not yet writable (raft may still be electing itself): the
+    // mount is the readiness check, retried until it lands, and a failure stops the test here.
+    let last = "";
+    await waitFor(
+      "OpenBao to accept writes (the secret/ KV v2 mount)",
+      async () => {
+        const r = await baoApi(state.addr, "POST", "sys/mounts/secret", state.rootToken, {
+          type: "kv",
+          options: { version: "2" },
+        });
+        last = `${r.status} ${JSON.stringify(r.json.errors ?? "")}`;
+        return r.status < 300 || /already in use/.test(last) ? true : undefined;
+      },
+      60_000,
+      250,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message} (last answer: ${last})`);
     });
   }
   return state;
@@ -150,7 +164,12 @@ export async function unsealOpenBao(state: OpenBaoState): Promise<void> {
     const h = await health(state.addr);
     if (!h || h.sealed) return undefined;
     const r = await baoApi(state.addr, "GET", "auth/token/lookup-self", state.rootToken);
-    return r.status === 200 || undefined;
+    if (r.status !== 200) return undefined;
+    // Answering reads is not yet accepting writes (raft may still be electing itself).
+    const w = await baoApi(state.addr, "POST", "cubbyhole/vsp-test-ready", state.rootToken, {
+      at: Date.now(),
+    });
+    return w.status < 300 || undefined;
   });
 }
 
