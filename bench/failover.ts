@@ -41,13 +41,7 @@ const STACK = "fo";
 const SECRETS = ["db", "tok"] as const;
 
 /** The service the round creates: the stack's two secrets, host network, never on `avoid`. */
-function roundSpec(
-  round: number,
-  image: string,
-  ids: Record<string, string>,
-  hostNet: string,
-  avoid: ClusterNode,
-) {
+function roundSpec(round: number, image: string, ids: Record<string, string>, avoid: ClusterNode) {
   return {
     Name: `${STACK}_r${round}`,
     TaskTemplate: {
@@ -61,7 +55,8 @@ function roundSpec(
           File: { Name: s, UID: "0", GID: "0", Mode: 0o400 },
         })),
       },
-      Networks: [{ Target: hostNet }],
+      // By name: each node's host network has its own ID, and the manager taking it resolves it.
+      Networks: [{ Target: "host" }],
       Placement: { Constraints: [`node.hostname!=${avoid.hostname}`] },
     },
     Mode: { Replicated: { Replicas: 1 } },
@@ -83,7 +78,6 @@ async function oneRound(
   cluster: Cluster,
   round: number,
   ids: Record<string, string>,
-  hostNet: string,
 ): Promise<FailoverRound> {
   const leader = await cluster.leader();
   const survivors = cluster.reachable().filter((n) => n !== leader);
@@ -104,9 +98,7 @@ async function oneRound(
       let last: unknown;
       for (const n of survivors) {
         try {
-          await (cluster.docker(n) as Docker).createService(
-            roundSpec(round, cluster.baseImage, ids, hostNet, leader),
-          );
+          await (cluster.docker(n) as Docker).createService(roundSpec(round, cluster.baseImage, ids, leader));
           return Date.now() - t0;
         } catch (err) {
           // A name conflict: an earlier try went through after all.
@@ -175,13 +167,10 @@ ${HOST_NETWORK}`,
     const ids = Object.fromEntries(
       SECRETS.map((s) => [s, secrets.find((x) => x.Spec.Name === `${STACK}_${s}`)?.ID ?? ""]),
     );
-    const nets = (await d0.listNetworks()) as unknown as { Id: string; Name: string }[];
-    const hostNet = nets.find((n) => n.Name === "host")?.Id;
-    if (!hostNet || Object.values(ids).some((id) => !id))
-      throw new Error("the stack's secrets or the host network are missing");
+    if (Object.values(ids).some((id) => !id)) throw new Error("the stack's secrets are missing");
     const rounds: FailoverRound[] = [];
     for (let r = 0; r < o.rounds; r++) {
-      const round = await oneRound(cluster, r, ids, hostNet);
+      const round = await oneRound(cluster, r, ids);
       rounds.push(round);
       o.log(
         `  round ${r + 1}: killed ${round.killed}; leader ${round.newLeader} after ${round.electionMs} ms, ` +

@@ -2,7 +2,7 @@
 // per kind and concurrency, in alternating rounds so machine noise hits both sides.
 import { cpuDelta, cpuSnapshot, type Watched } from "../test/helpers/procs.js";
 import { type BatchResult, type LatencySummary, runBatch, summarize } from "./stats.js";
-import { direct, KINDS, type Kind, type Sides, viaPlugin } from "./workload.js";
+import { direct, KINDS, type Kind, type Sides, viaFloor, viaPlugin } from "./workload.js";
 
 export interface SideResult extends LatencySummary {
   rps: number;
@@ -18,6 +18,10 @@ export interface OverheadCell {
   requestsPerSide: number;
   plugin: SideResult;
   direct: SideResult;
+  /** kv only: the floor proxy (bench/floor-proxy.ts), and floor / direct. */
+  floor?: SideResult;
+  floorP50Ratio?: number;
+  floorRpsRatio?: number;
   /** plugin / direct */
   p50Ratio: number;
   p95Ratio: number;
@@ -72,33 +76,34 @@ export async function measureOverhead(s: Sides, o: OverheadOptions): Promise<Ove
       const warm = Math.max(20, concurrency * 2);
       await runBatch(warm, concurrency, () => viaPlugin(s, kind));
       await runBatch(warm, concurrency, () => direct(s, kind));
-      const pluginBatches: Measured[] = [];
-      const directBatches: Measured[] = [];
+      const withFloor = kind === "kv" && s.floor !== undefined;
+      if (withFloor) await runBatch(warm, concurrency, () => viaFloor(s));
+      const sides: Record<"plugin" | "direct" | "floor", { one: () => Promise<void>; batches: Measured[] }> =
+        {
+          plugin: { one: () => viaPlugin(s, kind), batches: [] },
+          direct: { one: () => direct(s, kind), batches: [] },
+          floor: { one: () => viaFloor(s), batches: [] },
+        };
+      const order = (
+        withFloor ? ["plugin", "direct", "floor"] : ["plugin", "direct"]
+      ) as (keyof typeof sides)[];
       for (let r = 0; r < o.rounds; r++) {
-        const runPlugin = async () =>
-          pluginBatches.push(
-            await measured(o.watched, () => runBatch(perRound, concurrency, () => viaPlugin(s, kind))),
-          );
-        const runDirect = async () =>
-          directBatches.push(
-            await measured(o.watched, () => runBatch(perRound, concurrency, () => direct(s, kind))),
-          );
-        if (r % 2 === 0) {
-          await runPlugin();
-          await runDirect();
-        } else {
-          await runDirect();
-          await runPlugin();
+        // Each round starts with another side, so a drift over time favours none.
+        for (let i = 0; i < order.length; i++) {
+          const side = sides[order[(i + r) % order.length]!];
+          side.batches.push(await measured(o.watched, () => runBatch(perRound, concurrency, side.one)));
         }
       }
-      const plugin = combine(pluginBatches);
-      const dir = combine(directBatches);
+      const plugin = combine(sides.plugin.batches);
+      const dir = combine(sides.direct.batches);
+      const floor = withFloor ? combine(sides.floor.batches) : undefined;
       const cell: OverheadCell = {
         kind,
         concurrency,
         requestsPerSide: perRound * o.rounds,
         plugin,
         direct: dir,
+        ...(floor ? { floor, floorP50Ratio: floor.p50 / dir.p50, floorRpsRatio: floor.rps / dir.rps } : {}),
         p50Ratio: plugin.p50 / dir.p50,
         p95Ratio: plugin.p95 / dir.p95,
         p99Ratio: plugin.p99 / dir.p99,
@@ -108,6 +113,9 @@ export async function measureOverhead(s: Sides, o: OverheadOptions): Promise<Ove
       o.log(
         `  ${kind.padEnd(7)} c=${String(concurrency).padStart(2)}: p50 ${plugin.p50.toFixed(2)} vs ${dir.p50.toFixed(2)} ms (×${cell.p50Ratio.toFixed(2)}), ` +
           `${plugin.rps.toFixed(0)} vs ${dir.rps.toFixed(0)} req/s (×${cell.rpsRatio.toFixed(2)})` +
+          (floor
+            ? `; floor p50 ×${cell.floorP50Ratio!.toFixed(2)}, req/s ×${cell.floorRpsRatio!.toFixed(2)}`
+            : "") +
           (plugin.errors + dir.errors
             ? `, errors ${plugin.errors}/${dir.errors}: ${plugin.firstError ?? dir.firstError}`
             : ""),

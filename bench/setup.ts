@@ -1,9 +1,12 @@
 // Vault data for the bench and the handles both sides need.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Ground } from "../test/ground/ground.js";
 import { pluginSocket } from "../test/helpers/plugin.js";
 import { execIn } from "../test/helpers/swarm.js";
-import { kvPut, writePolicy } from "../test/helpers/vault.js";
+import { kvPut, must, writePolicy } from "../test/helpers/vault.js";
 import { DirectVault, PluginClient } from "./clients.js";
 import { BENCH_SERVICE, KV_FIELD, KV_SECRET, type Sides } from "./workload.js";
 
@@ -38,4 +41,47 @@ export async function makeSides(ground: Ground, expected: string): Promise<Sides
     bootstrapToken: await readBootstrapToken(ground),
     expected,
   };
+}
+
+/**
+ * bench/floor-proxy.js on the host, reading the bench secret with a token of the bench service's
+ * policy (given on stdin, never on the command line); stop() ends it.
+ */
+export async function startFloorProxy(ground: Ground): Promise<{ client: PluginClient; stop: () => void }> {
+  const created = await must(ground, "POST", "auth/token/create", {
+    policies: [`swarm-${BENCH_SERVICE}`],
+    ttl: "2h",
+    no_default_policy: true,
+  });
+  const token = String((created.auth as { client_token?: string }).client_token ?? "");
+  const socket = path.join(ground.tempDir("floor-proxy"), "floor.sock");
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "floor-proxy.js");
+  const child = spawn(
+    process.execPath,
+    [script, socket, ground.vaultAddr, `secret/data/${KV_SECRET}`, KV_FIELD],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  child.stdin.end(token);
+  const stop = () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the floor proxy did not listen within 10 s")), 10_000);
+      child.stdout.once("data", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the floor proxy exited with ${code}`));
+      });
+    });
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { client: new PluginClient(socket), stop };
 }

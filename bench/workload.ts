@@ -36,6 +36,8 @@ export function requestFor(kind: Kind, service = BENCH_SERVICE): BenchRequest {
 
 export interface Sides {
   plugin: PluginClient;
+  /** bench/floor-proxy.ts on the host: the plugin's protocol layer and Vault client, nothing else (kv only). */
+  floor?: PluginClient;
   direct: DirectVault;
   /** The plugin's own (bootstrap) token, read from the helper container like the plugin does. */
   bootstrapToken: string;
@@ -52,6 +54,12 @@ function checkValue(kind: Kind, value: string, expected: string): void {
 /** One GetSecret through the plugin's socket. */
 export async function viaPlugin(s: Sides, kind: Kind): Promise<void> {
   checkValue(kind, await s.plugin.getSecret(requestFor(kind)), s.expected);
+}
+
+/** One kv GetSecret through the floor proxy. */
+export async function viaFloor(s: Sides): Promise<void> {
+  if (!s.floor) throw new Error("no floor proxy running");
+  checkValue("kv", await s.floor.getSecret(requestFor("kv")), s.expected);
 }
 
 function createBody(req: BenchRequest, bounds: { ttl: string; num_uses?: number }): Record<string, unknown> {

@@ -26,12 +26,19 @@ export function taskPolicyGlobsProblem(globs: string[]): string | undefined {
   return undefined;
 }
 
+/** Compiled globs: a deployment has a handful, and each request checks them. */
+const compiled = new Map<string, RegExp>();
+
 function globToRegExp(glob: string): RegExp {
+  const known = compiled.get(glob);
+  if (known) return known;
   const body = glob
     .split("*")
     .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
     .join(".*");
-  return new RegExp(`^${body}$`, "i");
+  const re = new RegExp(`^${body}$`, "i");
+  if (compiled.size < 256) compiled.set(glob, re);
+  return re;
 }
 
 /** True when a task token may carry `policy`. */

@@ -213,6 +213,7 @@ export class SecretProvider {
             policies: [policy],
             display_name: `read-${service}`,
             ttl: `${READ_TOKEN_TTL_SECONDS}s`,
+            no_default_policy: true,
             meta: { service, purpose: "kv-read" },
           },
         }),
@@ -406,7 +407,7 @@ export class SecretProvider {
     }
   }
 
-  /** A kv value: read with the policy's read token (no token minted per value), wrapped with it for vsp.wrap. */
+  /** A kv value: read with the policy's read token (no token minted per value), wrapped by the plugin for vsp.wrap. */
   private async kv(
     spec: SecretSpec,
     req: GetSecretRequest,
@@ -415,21 +416,23 @@ export class SecretProvider {
   ): Promise<Issued> {
     const path = this.resolvePath(spec, req, `secret/data/${placeholderValues(req).secret ?? ""}`);
     const signal = ctx.deadline.signal;
-    const { res, data, token } = await this.withReadToken(policy, req, signal, async (t) => ({
-      ...(await this.readKv(spec, path, policy, t, signal, req)),
-      token: t,
-    }));
+    const { res, data } = await this.withReadToken(policy, req, signal, (t) =>
+      this.readKv(spec, path, policy, t, signal, req),
+    );
     if (!spec.wrapSeconds) return { value: ownBuffer(renderData(spec, data, res, path)), type: "kv" };
     // Wrap the data (or the one field), as the proof of concept did: unwrapping gives the fields.
     const payload = spec.field ? { [spec.field]: pickField(data, spec.field, path) } : data;
-    const wrapped = await this.vault.call({
-      method: "POST",
-      path: "sys/wrapping/wrap",
-      token,
-      body: payload,
-      wrapSeconds: spec.wrapSeconds,
-      headers: auditHeaders(req),
-    });
+    // The plugin wraps what the read token read: read tokens hold only the service's policy.
+    const wrapped = await this.tokens.withToken((t) =>
+      this.vault.call({
+        method: "POST",
+        path: "sys/wrapping/wrap",
+        token: t,
+        body: payload,
+        wrapSeconds: spec.wrapSeconds,
+        headers: auditHeaders(req),
+      }),
+    );
     const wrapAccessor = (wrapped.wrap_info as { accessor?: string } | undefined)?.accessor;
     if (wrapAccessor) ctx.minted.push(wrapAccessor);
     ctx.deadline.check();

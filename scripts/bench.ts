@@ -15,7 +15,7 @@ import { measureFootprint } from "../bench/footprint.js";
 import { measureOverhead } from "../bench/overhead.js";
 import { type BenchResults, render, verdicts } from "../bench/report.js";
 import { measureScaleOut } from "../bench/scale.js";
-import { makeSides, setUpVault } from "../bench/setup.js";
+import { makeSides, setUpVault, startFloorProxy } from "../bench/setup.js";
 import { measureVaultCost } from "../bench/vault-cost.js";
 import type { Sides } from "../bench/workload.js";
 import { stopLeftClusters } from "../test/ground/cluster.js";
@@ -78,12 +78,15 @@ const results: BenchResults = {
 
 let ground: Ground | undefined;
 let sides: Sides | undefined;
+let stopFloor: (() => void) | undefined;
 let tornDown: Promise<void> | undefined;
 
 function teardown(): Promise<void> {
   tornDown ??= (async () => {
     sides?.plugin.close();
     sides?.direct.close();
+    sides?.floor?.close();
+    stopFloor?.();
     if (!ground) return;
     // A failover section stopped half-way (Ctrl-C, an error) leaves its cluster recorded here.
     await stopLeftClusters(path.join(ground.state.root, "state.json")).catch(() => []);
@@ -138,6 +141,9 @@ try {
     results.vaultCost = await measureVaultCost(g, s, { ...settings.vaultCost, log: say });
   });
   await section("overhead", "1. plugin overhead", async () => {
+    const floor = await startFloorProxy(g);
+    stopFloor = floor.stop;
+    s.floor = floor.client;
     results.overhead = await measureOverhead(s, {
       ...settings.overhead,
       watched: groundProcesses(g, pluginId),

@@ -22,7 +22,7 @@ for (const [entry, out] of [
     platform: "node",
     target: "node20",
     format: "cjs",
-    minify: true,
+    minify: process.env.VSP_BUNDLE_MINIFY !== "0",
     legalComments: "none",
     // ssh2 (the ssh transport) and gRPC/protobuf (BuildKit sessions) are reached only from
     // dockerode functions the plugin never calls: stub them out.

@@ -313,9 +313,8 @@ async function required(p: Planned, j: Judge): Promise<{ path: string; caps: str
     throw new RowFailure(`vsp.version given but ${mount.path} is a KV version 1 mount`, LABELS_HINT);
   }
   row.operation = `read ${readPath}`;
-  const needs = [{ path: readPath, caps: ["read"] }];
-  if (spec.wrapSeconds !== undefined) needs.push({ path: "sys/wrapping/wrap", caps: ["update"] });
-  return needs;
+  // vsp.wrap on kv needs nothing more of the service's policy: the plugin wraps what it read.
+  return [{ path: readPath, caps: ["read"] }];
 }
 
 function probeToken(policy: string, j: Judge): Promise<{ token: string; accessor: string }> {

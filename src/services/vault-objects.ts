@@ -36,6 +36,8 @@ export function pluginPolicyText(name: string): string {
     `path "auth/token/lookup-accessor" {\n  capabilities = ["update"]\n}`,
     "# the role's max TTL: a longer vsp.ttl is refused with the limit named instead of capped.",
     `path "auth/token/roles/${role}" {\n  capabilities = ["read"]\n}`,
+    "# vsp.wrap on kv: the plugin wraps what the service's read token read (read tokens hold no default policy).",
+    `path "sys/wrapping/wrap" {\n  capabilities = ["update"]\n}`,
     "",
   ].join("\n");
 }
@@ -55,7 +57,9 @@ export function tokenRoleBody(o: VaultObjectOptions): Record<string, unknown> {
 /**
  * Batch tokens for kv reads: not stored, not renewable, orphans (OpenBao allows no other batch
  * role), the same policy globs. No max TTL on the role: OpenBao refuses an explicit one on a batch
- * role and does not show token_max_ttl back; the plugin asks for 120 s.
+ * role and does not show token_max_ttl back; the plugin asks for 120 s. No default policy: its
+ * templated paths make OpenBao build the ACL on every request, which doubled its CPU per read
+ * (0.49 against 0.21 ms, measured); the service's policy is all a read needs.
  */
 export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
   return {
@@ -64,8 +68,7 @@ export function readRoleBody(o: VaultObjectOptions): Record<string, unknown> {
     allowed_policies: [],
     allowed_policies_glob: o.taskPolicies,
     disallowed_policies: ["root", policyName(o.name)],
-    // The default policy, as task tokens have it: it holds sys/wrapping/wrap, which vsp.wrap needs.
-    token_no_default_policy: false,
+    token_no_default_policy: true,
     token_type: "batch",
   };
 }
@@ -121,7 +124,7 @@ export async function ensureVaultObjects(
     haveRead.orphan === true &&
     haveRead.renewable === false &&
     haveRead.token_type === "batch" &&
-    haveRead.token_no_default_policy === false &&
+    haveRead.token_no_default_policy === true &&
     sameList(haveRead.allowed_policies_glob, wantRead.allowed_policies_glob as string[]) &&
     sameList(haveRead.disallowed_policies, wantRead.disallowed_policies as string[]);
   if (!sameRead) {
