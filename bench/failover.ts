@@ -24,6 +24,8 @@ export interface FailoverRound {
   deliveryMs: number;
   /** deliveryMs − electionMs; the goal is at most 2 s. */
   gapMs: number;
+  /** vsp's own share: the plugin's time for the task's slowest secret (the `ms` of its log line). */
+  pluginMs: number;
 }
 
 export interface Failover {
@@ -63,15 +65,19 @@ function roundSpec(round: number, image: string, ids: Record<string, string>, av
   };
 }
 
-/** The time the plugin on any surviving node logged each secret of `service`'s task as served. */
-function servedAt(cluster: Cluster, service: string): number | undefined {
-  const times = new Map<string, number>();
+/**
+ * When the plugin on any surviving node logged the last secret of `service`'s task as served,
+ * and the longest its own work on one of them took.
+ */
+function servedAt(cluster: Cluster, service: string): { at: number; pluginMs: number } | undefined {
+  const served = new Map<string, { at: number; ms: number }>();
   for (const n of cluster.reachable())
     for (const line of pluginLog(cluster.ground(n)))
       if (line.msg === "GetSecret" && line.service === service && line.outcome === "ok")
-        times.set(String(line.secret), Date.parse(String(line.time)));
-  if (times.size < SECRETS.length) return undefined;
-  return Math.max(...times.values());
+        served.set(String(line.secret), { at: Date.parse(String(line.time)), ms: Number(line.ms) });
+  if (served.size < SECRETS.length) return undefined;
+  const all = [...served.values()];
+  return { at: Math.max(...all.map((x) => x.at)), pluginMs: Math.max(...all.map((x) => x.ms)) };
 }
 
 async function oneRound(
@@ -120,7 +126,7 @@ async function oneRound(
   );
   await cluster.startEngine(leader);
   await cluster.waitQuorum();
-  const deliveryMs = served - t0;
+  const deliveryMs = served.at - t0;
   return {
     killed: leader.name,
     newLeader: election.node.name,
@@ -128,6 +134,7 @@ async function oneRound(
     acceptedMs,
     deliveryMs,
     gapMs: deliveryMs - election.ms,
+    pluginMs: served.pluginMs,
   };
 }
 
@@ -174,7 +181,7 @@ ${HOST_NETWORK}`,
       rounds.push(round);
       o.log(
         `  round ${r + 1}: killed ${round.killed}; leader ${round.newLeader} after ${round.electionMs} ms, ` +
-          `service accepted ${round.acceptedMs} ms, secrets served ${round.deliveryMs} ms (+${round.gapMs} ms)`,
+          `service accepted ${round.acceptedMs} ms, secrets served ${round.deliveryMs} ms (+${round.gapMs} ms; the plugin's own time ${round.pluginMs} ms)`,
       );
     }
     return {

@@ -90,6 +90,7 @@ function readToken(s: Sides): Promise<string> {
         policies: [policy],
         display_name: `read-${service}`,
         ttl: `${READ_TOKEN_TTL_SECONDS}s`,
+        no_default_policy: true,
         meta: { service, purpose: "kv-read" },
       });
       const auth = res.auth as { client_token?: string; lease_duration?: number } | null;
@@ -105,7 +106,7 @@ function readToken(s: Sides): Promise<string> {
 
 /**
  * The calls provider.ts makes for one request, with the mount cache warm: kv = a read with the
- * policy's read token (minted once a minute); kv+wrap = that read + a wrap with the same token;
+ * policy's read token (minted once a minute); kv+wrap = that read + a wrap with the plugin's token;
  * token = create.
  */
 export async function direct(s: Sides, kind: Kind): Promise<void> {
@@ -132,7 +133,7 @@ export async function direct(s: Sides, kind: Kind): Promise<void> {
   const wrapped = await s.direct.call(
     "POST",
     "sys/wrapping/wrap",
-    token,
+    s.bootstrapToken,
     { [KV_FIELD]: value },
     WRAP_SECONDS,
     audit,
