@@ -89,7 +89,7 @@ function teardown(): Promise<void> {
     stopFloor?.();
     if (!ground) return;
     // A failover section stopped half-way (Ctrl-C, an error) leaves its cluster recorded here.
-    await stopLeftClusters(path.join(ground.state.root, "state.json")).catch(() => []);
+    await stopLeftClusters(path.join(ground.state.root, "clusters")).catch(() => []);
     say("tearing the ground down");
     results.teardown = await stopGround(ground);
   })();
@@ -124,7 +124,7 @@ async function section(name: Section, title: string, run: () => Promise<void>): 
 try {
   ground = await startGround();
   // Clusters started from here (the failover section) are listed beside the ground's state.
-  process.env.VSP_GROUND_FILE = path.join(ground.state.root, "state.json");
+  process.env.VSP_CLUSTER_LIST = path.join(ground.state.root, "clusters");
   results.groundStartMs = ground.state.startedMs;
   const g = ground;
   say("vsp deploy");

@@ -1,7 +1,9 @@
 // npm test: runs the unit files, then for each engine (VSP_TEST_ENGINES, default bookworm and
-// trixie) starts one test ground and runs every e2e file against it with node's test runner (one
+// trixie) starts one test ground and runs the e2e files with node's test runner (one
 // `node --test --test-force-exit` per file, counted from a machine-readable reporter, each with a
-// deadline), tears the ground down, checks nothing is left behind, and ends with "N passed, N failed".
+// deadline): those on the shared ground one after another, and beside them those that start their
+// own clusters. Then it tears the ground down, checks nothing is left behind, and ends with
+// "N passed, N failed".
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,8 +19,14 @@ import {
   namespacesMatching,
 } from "../test/ground/netns.js";
 
-/** What a signal must stop: the file running now and the ground it runs on. */
-const live: { child?: ChildProcess; ground?: Ground; signalled?: boolean } = {};
+/** A test file being run: its process group and the list of clusters it started. */
+interface RunningFile {
+  child: ChildProcess;
+  clusterList: string;
+}
+
+/** What a signal must stop: the files running now and the ground they run on. */
+const live: { running: Set<RunningFile>; ground?: Ground; signalled?: boolean } = { running: new Set() };
 
 const distTest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "test");
 const countReporter = path.join(path.dirname(fileURLToPath(import.meta.url)), "count-reporter.js");
@@ -34,6 +42,14 @@ function testFiles(): string[] {
   return only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 }
 
+/**
+ * A file that never asks for the shared ground (useGround) starts everything it needs itself
+ * (the multi-manager files, the install file), so it can run beside the files on the ground.
+ */
+function startsOwnGround(file: string): boolean {
+  return !fs.readFileSync(file, "utf8").includes("useGround(");
+}
+
 /** The cluster files run whole multi-manager scenarios; every other file gets 10 minutes. */
 function fileTimeoutMs(file: string): number {
   return path.basename(file).startsWith("cluster") ? 20 * 60_000 : 10 * 60_000;
@@ -47,65 +63,81 @@ interface FileResult {
   problem?: string;
 }
 
-/** One file in its own `node --test`, counted from the count reporter's events, never left to hang. */
-function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
-  const events = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vsp-events-")), "events.jsonl");
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--test",
-        // A file ends when its tests do: a failed `before` that left a stream or timer running
-        // does not keep it (and CI) waiting.
-        "--test-force-exit",
-        "--test-reporter=spec",
-        "--test-reporter-destination=stdout",
-        `--test-reporter=${countReporter}`,
-        `--test-reporter-destination=${events}`,
-        file,
-      ],
-      { env, stdio: ["ignore", "inherit", "inherit"], detached: true },
-    );
-    live.child = child;
-    let problem: string | undefined;
-    const kill = (why: string) => {
-      problem ??= why;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    };
-    const deadline = setTimeout(
-      () => kill(`did not finish within ${fileTimeoutMs(file) / 60_000} min`),
-      fileTimeoutMs(file),
-    );
-    child.on("close", (code) => {
-      clearTimeout(deadline);
-      live.child = undefined;
-      // After a signal the handler tears down and exits; nothing here may go on to the next step.
-      if (live.signalled) return;
-      const lines = fs.existsSync(events) ? fs.readFileSync(events, "utf8").split("\n").filter(Boolean) : [];
-      fs.rmSync(path.dirname(events), { recursive: true, force: true });
-      const finished = lines.map(
-        (l) => JSON.parse(l) as { type: string; name?: string; suite?: boolean; error?: string },
-      );
-      const tests = finished.filter((e) => !e.suite);
-      const result: FileResult = {
-        pass: tests.filter((e) => e.type === "test:pass").length,
-        fail: tests.filter((e) => e.type === "test:fail").length,
-        // A failed hook fails its suite; its error is only on the suite's event.
-        // Tests cancelled with their suite say only that; the suite's own line says why.
-        failures: finished
-          .filter((e) => e.type === "test:fail" && !/was cancelled$/.test(e.error ?? ""))
-          .map((e) => `${e.name}: ${e.error ?? "?"}`),
-      };
-      if (!problem && code !== 0 && result.fail === 0)
-        problem = `exited with code ${code} and no failed test`;
-      if (problem) result.problem = problem;
-      resolve(result);
-    });
-  });
+/**
+ * One file in its own `node --test`, counted from the count reporter's events, never left to hang.
+ * With `buffered` (another file runs beside it) its output is printed whole when it ends.
+ */
+async function runFile(file: string, env: NodeJS.ProcessEnv, buffered: boolean): Promise<FileResult> {
+  // The signal handler owns the teardown: wait here for its exit.
+  if (live.signalled) await new Promise<never>(() => undefined);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vsp-file-"));
+  const events = path.join(dir, "events.jsonl");
+  const output = path.join(dir, "output.log");
+  const clusterList = path.join(dir, "clusters");
+  const started = Date.now();
+  const out = buffered ? fs.openSync(output, "w") : "inherit";
+  const child = spawn(
+    process.execPath,
+    [
+      "--test",
+      // A file ends when its tests do: a failed `before` that left a stream or timer running
+      // does not keep it (and CI) waiting.
+      "--test-force-exit",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${countReporter}`,
+      `--test-reporter-destination=${events}`,
+      file,
+    ],
+    { env: { ...env, VSP_CLUSTER_LIST: clusterList }, stdio: ["ignore", out, out], detached: true },
+  );
+  if (typeof out === "number") fs.closeSync(out);
+  const running: RunningFile = { child, clusterList };
+  live.running.add(running);
+  let problem: string | undefined;
+  const deadline = setTimeout(() => {
+    problem = `did not finish within ${fileTimeoutMs(file) / 60_000} min`;
+    killGroup(child);
+  }, fileTimeoutMs(file));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearTimeout(deadline);
+  live.running.delete(running);
+  // After a signal the handler tears down and exits; nothing here may go on to the next step.
+  if (live.signalled) await new Promise<never>(() => undefined);
+  // A file killed at its deadline could not stop the clusters it started.
+  for (const root of await stopLeftClusters(clusterList))
+    problem ??= `left cluster ${root} running (stopped by the runner)`;
+  const name = path.relative(distTest, file);
+  if (buffered) process.stdout.write(`\n── ${name} ──\n${fs.readFileSync(output, "utf8")}`);
+  const lines = fs.existsSync(events) ? fs.readFileSync(events, "utf8").split("\n").filter(Boolean) : [];
+  fs.rmSync(dir, { recursive: true, force: true });
+  const finished = lines.map(
+    (l) => JSON.parse(l) as { type: string; name?: string; suite?: boolean; error?: string },
+  );
+  const tests = finished.filter((e) => !e.suite);
+  const result: FileResult = {
+    pass: tests.filter((e) => e.type === "test:pass").length,
+    fail: tests.filter((e) => e.type === "test:fail").length,
+    // A failed hook fails its suite; its error is only on the suite's event.
+    // Tests cancelled with their suite say only that; the suite's own line says why.
+    failures: finished
+      .filter((e) => e.type === "test:fail" && !/was cancelled$/.test(e.error ?? ""))
+      .map((e) => `${e.name}: ${e.error ?? "?"}`),
+  };
+  if (!problem && code !== 0 && result.fail === 0) problem = `exited with code ${code} and no failed test`;
+  if (problem) result.problem = problem;
+  console.log(
+    `── ${name}: ${result.pass} passed, ${result.fail} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return result;
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Every engine the e2e files run on (VSP_TEST_ENGINES, default all); unit files run once. */
@@ -121,15 +153,15 @@ interface Tally {
   failures: string[];
 }
 
-async function runFiles(files: string[], env: NodeJS.ProcessEnv, tally: Tally, label: string): Promise<void> {
+async function runFiles(
+  files: string[],
+  env: NodeJS.ProcessEnv,
+  tally: Tally,
+  label: string,
+  buffered: boolean,
+): Promise<void> {
   for (const file of files) {
-    // The signal handler owns the teardown: wait here for its exit.
-    if (live.signalled) await new Promise<never>(() => undefined);
-    const r = await runFile(file, env);
-    // A file killed at its deadline could not stop the clusters it started.
-    if (env.VSP_GROUND_FILE)
-      for (const root of await stopLeftClusters(env.VSP_GROUND_FILE))
-        r.problem ??= `left cluster ${root} running (stopped by the runner)`;
+    const r = await runFile(file, env, buffered);
     tally.pass += r.pass;
     tally.fail += r.fail;
     for (const f of r.failures) tally.failures.push(`${label}${path.relative(distTest, file)} › ${f}`);
@@ -145,8 +177,18 @@ async function onEngine(engine: EngineName, files: string[], tally: Tally): Prom
   live.ground = ground;
   const stateFile = path.join(ground.state.root, "state.json");
   const before = { ...tally };
+  // Two lanes: the files on the shared ground one after another, and beside them the files that
+  // start their own (VSP_TEST_SERIAL=1 runs every file alone).
+  const own = process.env.VSP_TEST_SERIAL === "1" ? [] : files.filter(startsOwnGround);
+  const shared = files.filter((f) => !own.includes(f));
+  const buffered = own.length > 0 && shared.length > 0;
+  const env = { ...process.env, VSP_GROUND_FILE: stateFile };
+  const label = `[${engine}] `;
   try {
-    await runFiles(files, { ...process.env, VSP_GROUND_FILE: stateFile }, tally, `[${engine}] `);
+    await Promise.all([
+      runFiles(shared, env, tally, label, buffered),
+      runFiles(own, env, tally, label, buffered),
+    ]);
   } finally {
     const t1 = Date.now();
     live.ground = undefined;
@@ -175,22 +217,15 @@ async function onEngine(engine: EngineName, files: string[], tally: Tally): Prom
   }
 }
 
-/** Ctrl-C or a CI cancel: stop the running file, any cluster it started, and the ground, then exit. */
+/** Ctrl-C or a CI cancel: stop the running files, any cluster they started, and the ground, then exit. */
 async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
-  console.log(`\n${signal}: stopping the running test file and the ground`);
+  console.log(`\n${signal}: stopping the running test files and the ground`);
   live.signalled = true;
-  if (live.child?.pid) {
-    try {
-      process.kill(-live.child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
+  for (const { child, clusterList } of live.running) {
+    killGroup(child);
+    await stopLeftClusters(clusterList).catch((e) => console.log(`${e}`));
   }
-  const ground = live.ground;
-  if (ground) {
-    await stopLeftClusters(path.join(ground.state.root, "state.json")).catch((e) => console.log(`${e}`));
-    await stopGround(ground).catch((e) => console.log(`${e}`));
-  }
+  if (live.ground) await stopGround(live.ground).catch((e) => console.log(`${e}`));
   process.exit(signal === "SIGINT" ? 130 : 143);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, (s) => void stopOnSignal(s));
@@ -200,7 +235,7 @@ const unitFiles = files.filter((f) => f.includes(`${path.sep}unit${path.sep}`));
 const e2eFiles = files.filter((f) => !unitFiles.includes(f));
 const tally: Tally = { pass: 0, fail: 0, problems: [], failures: [] };
 const t0 = Date.now();
-await runFiles(unitFiles, process.env, tally, "");
+await runFiles(unitFiles, process.env, tally, "", false);
 if (e2eFiles.length) for (const engine of engines()) await onEngine(engine, e2eFiles, tally);
 const pluginSockets = fs.existsSync("/run/docker/plugins") ? fs.readdirSync("/run/docker/plugins") : [];
 if (pluginSockets.length) console.log(`note: /run/docker/plugins holds ${pluginSockets.join(", ")}`);

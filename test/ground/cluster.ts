@@ -271,17 +271,16 @@ async function timed<T>(what: string, times: Record<string, number>, fn: () => P
 }
 
 /**
- * Under the runner (VSP_GROUND_FILE set), each cluster's folder is listed beside the ground's state,
- * so the runner can stop a cluster whose test file it had to kill.
+ * Under the runner or the bench (VSP_CLUSTER_LIST set), each cluster's folder is appended to that
+ * list, so whoever started the process can stop a cluster it had to kill the process of.
  */
 function recordClusterRoot(root: string): void {
-  const groundFile = process.env.VSP_GROUND_FILE;
-  if (groundFile) fs.appendFileSync(path.join(path.dirname(groundFile), "clusters"), `${root}\n`);
+  const list = process.env.VSP_CLUSTER_LIST;
+  if (list) fs.appendFileSync(list, `${root}\n`);
 }
 
-/** Stops every cluster recorded beside `groundFile` that is still there (its file was killed). */
-export async function stopLeftClusters(groundFile: string): Promise<string[]> {
-  const list = path.join(path.dirname(groundFile), "clusters");
+/** Stops every cluster in `list` (a VSP_CLUSTER_LIST file) that is still there, and removes the list. */
+export async function stopLeftClusters(list: string): Promise<string[]> {
   if (!fs.existsSync(list)) return [];
   const stopped: string[] = [];
   for (const root of fs.readFileSync(list, "utf8").split("\n").filter(Boolean)) {
