@@ -38,6 +38,14 @@ export const OBJECT_LABELS = {
   createdAt: "com.vsp.created-at",
 } as const;
 
+/** Labels of a run lock (a Swarm config held while deploy, rotate or remove runs): who holds it. */
+export const LOCK_LABELS = {
+  command: "com.vsp.lock.command",
+  host: "com.vsp.lock.host",
+  pid: "com.vsp.lock.pid",
+  since: "com.vsp.lock.since",
+} as const;
+
 /**
  * Labels of an issuance record: one Swarm config per credential the plugin minted for a
  * (task, secret). Identifiers only (task, service, accessor, lease): never a value or a token.
@@ -114,6 +122,10 @@ export function isPluginNamed(listed: string, name: string): boolean {
 export function bootstrapRoleName(name: string): string {
   return `${name}-bootstrap`;
 }
+export function runLockName(name: string): string {
+  return `${name}-lock`;
+}
+
 export function helperServiceName(name: string): string {
   return `${name}-helper`;
 }

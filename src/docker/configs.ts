@@ -17,6 +17,31 @@ export async function listConfigs(engine: Engine, labelFilters: string[]): Promi
   return raw.map((c) => ({ id: c.ID, name: c.Spec.Name, labels: c.Spec.Labels ?? {} }));
 }
 
+/** Creates a config; a name already taken answers with the engine's 409 (statusCode on the error). */
+export async function createConfig(
+  engine: Engine,
+  name: string,
+  labels: Record<string, string>,
+  data: string,
+): Promise<string> {
+  const created = (await engine.createConfig({
+    Name: name,
+    Labels: labels,
+    Data: Buffer.from(data).toString("base64"),
+  })) as unknown as { id?: string; ID?: string };
+  return created.id ?? created.ID ?? "";
+}
+
+/** The config with exactly this name, if any. */
+export async function findConfig(engine: Engine, name: string): Promise<ConfigInfo | undefined> {
+  const raw = (await engine.listConfigs({ filters: JSON.stringify({ name: [name] }) })) as unknown as {
+    ID: string;
+    Spec: { Name: string; Labels?: Record<string, string> };
+  }[];
+  const c = raw.find((x) => x.Spec.Name === name);
+  return c ? { id: c.ID, name: c.Spec.Name, labels: c.Spec.Labels ?? {} } : undefined;
+}
+
 export async function removeConfig(engine: Engine, id: string): Promise<void> {
   await ignoreNotFound(engine.getConfig(id).remove());
 }

@@ -7,6 +7,7 @@ import { privilegeMismatch } from "../../common/privileges.js";
 import type { Engine } from "../docker/engine.js";
 import { pluginPrivileges } from "../docker/plugins.js";
 import { createService, removeService, updateService } from "../docker/services.js";
+import type { EngineFacts } from "../docker/swarm.js";
 import { VspError } from "../errors.js";
 import type { VaultClient } from "../vault/client.js";
 import { buildPlugin, contentTag, refs } from "./build.js";
@@ -17,10 +18,12 @@ import {
   servicesMountingBootstrap,
 } from "./deployment.js";
 import { uninstallEverywhere, waitInstalls } from "./installer.js";
+import { replacePluginService } from "./plugin-replace.js";
 import { waitHelperRunning, waitPluginEnabled, waitPluginGone } from "./plugin-state.js";
 import { checkEngine, checkRegistry, checkVault, registryDigest, registryHasTag } from "./preflight.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
+import { withRunLock } from "./run-lock.js";
 import { type ManagerSurvey, surveyManagers } from "./socket-check.js";
 import {
   expectedPrivileges,
@@ -99,13 +102,26 @@ export async function deploy(
   o: DeployOptions,
   r: Reporter,
 ): Promise<DeployResult> {
-  const changed: string[] = [];
   const facts = await inStep(r, "checking the Docker engine", () =>
     checkEngine(engine, o.engineAddress, o.mode),
   );
   const registryBase = await inStep(r, `checking registry ${o.registry}`, () => checkRegistry(o.registry));
   await inStep(r, `checking Vault at ${vault.addr}`, () => checkVault(vault));
+  return withRunLock(engine, o.name, "deploy", () =>
+    applyDeployment(engine, vault, o, r, facts, registryBase),
+  );
+}
 
+/** Everything deploy changes, under the deployment's run lock. */
+async function applyDeployment(
+  engine: Engine,
+  vault: VaultClient,
+  o: DeployOptions,
+  r: Reporter,
+  facts: EngineFacts,
+  registryBase: string,
+): Promise<DeployResult> {
+  const changed: string[] = [];
   const dockerSocket = o.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
   const tag = o.tag ?? contentTag(o.baseImage, dockerSocket);
   const { pluginRef, imageRef } = refs(o.name, o.registry, tag);
@@ -267,15 +283,18 @@ export async function deploy(
         await uninstallEverywhere(engine, deployment.installer, o.name);
         changed.push("installer service removed (plugin service mode)");
       }
-      if (deployment.plugin) {
-        // The engine does not re-apply env on a plugin upgrade: recreate the service.
-        await removeService(engine, deployment.plugin.id);
-        await waitPluginGone(engine, o.name);
-        changed.push("plugin service recreated");
-      } else {
-        changed.push("plugin service created");
-      }
-      await createService(engine, plugin);
+      changed.push(deployment.plugin ? "plugin service recreated" : "plugin service created");
+      await replacePluginService(
+        {
+          create: (spec) => createService(engine, spec),
+          remove: (id) => removeService(engine, id),
+          waitGone: () => waitPluginGone(engine, o.name),
+          waitEnabled: () => waitPluginEnabled(engine, o.name, waitMs),
+        },
+        deployment.plugin,
+        plugin,
+        r,
+      );
     });
     await inStep(r, "waiting for the plugin on every manager", () =>
       waitPluginEnabled(engine, o.name, waitMs),

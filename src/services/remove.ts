@@ -17,6 +17,7 @@ import { readDeployment } from "./deployment.js";
 import { uninstallEverywhere } from "./installer.js";
 import { waitPluginGone } from "./plugin-state.js";
 import type { Reporter } from "./report.js";
+import { withRunLock } from "./run-lock.js";
 import { revokeBootstrapToken } from "./vault-objects.js";
 
 export interface RemoveResult {
@@ -26,7 +27,16 @@ export interface RemoveResult {
   taskCredentials: { kept: number; revoked: number };
 }
 
-export async function removeDeployment(
+export function removeDeployment(
+  engine: Engine,
+  vault: VaultClient | undefined,
+  o: { name: string; purgeVault: boolean },
+  r: Reporter,
+): Promise<RemoveResult> {
+  return withRunLock(engine, o.name, "remove", () => removeLocked(engine, vault, o, r));
+}
+
+async function removeLocked(
   engine: Engine,
   vault: VaultClient | undefined,
   o: { name: string; purgeVault: boolean },

@@ -17,6 +17,7 @@ import {
 import { waitHelperRunning } from "./plugin-state.js";
 import { probeRoundTrip } from "./probe.js";
 import { inStep, type Reporter } from "./report.js";
+import { withRunLock } from "./run-lock.js";
 import { helperSpec } from "./specs.js";
 import { revokeBootstrapToken } from "./vault-objects.js";
 
@@ -39,7 +40,16 @@ export interface RotateResult {
   probeMs: number;
 }
 
-export async function rotate(
+export function rotate(
+  engine: Engine,
+  vault: VaultClient,
+  o: RotateOptions,
+  r: Reporter,
+): Promise<RotateResult> {
+  return withRunLock(engine, o.name, "rotate", () => rotateLocked(engine, vault, o, r));
+}
+
+async function rotateLocked(
   engine: Engine,
   vault: VaultClient,
   o: RotateOptions,

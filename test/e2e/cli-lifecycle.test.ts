@@ -222,6 +222,31 @@ describe("vsp bootstrap-token rotate", () => {
     assert.ok((await tasksOf(ground, "life_app")).length >= 1);
     await removeStack(ground, "life");
   });
+
+  test("a deploy while a rotation runs stops at once and names the rotation; the rotation completes", async () => {
+    const lockNamed = async () =>
+      (
+        (await ground.docker.listConfigs({ filters: JSON.stringify({ name: ["vsp-lock"] }) })) as unknown as {
+          Spec: { Name: string; Labels: Record<string, string> };
+        }[]
+      ).find((c) => c.Spec.Name === "vsp-lock");
+    const rotation = vsp(ground, ["bootstrap-token", "rotate", "--grace", "3s"]);
+    try {
+      const held = await waitFor("the rotation to hold the run lock", lockNamed, 30_000);
+      assert.equal(held.Spec.Labels["com.vsp.lock.command"], "rotate");
+      const deploy = await vsp(ground, deployArgs(ground));
+      assert.equal(deploy.code, 1, deploy.stderr);
+      assert.match(
+        deploy.stderr,
+        /another run is changing deployment "vsp" \(vsp rotate on .+ pid \d+ since /,
+      );
+      assert.match(deploy.stderr, /docker config rm vsp-lock/);
+    } finally {
+      const rotated = await rotation;
+      assert.equal(rotated.code, 0, rotated.stderr);
+    }
+    assert.equal(await lockNamed(), undefined, "the rotation released its lock");
+  });
 });
 
 describe("vsp remove", () => {
