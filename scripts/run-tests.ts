@@ -1,8 +1,8 @@
 // npm test: runs the unit files, then for each engine (VSP_TEST_ENGINES, default bookworm and
 // trixie) starts one test ground and runs the e2e files with node's test runner (one
 // `node --test --test-force-exit` per file, counted from a machine-readable reporter, each with a
-// deadline): those on the shared ground one after another, and beside them those that start their
-// own clusters. Then it tears the ground down, checks nothing is left behind, and ends with
+// deadline): those on the shared ground two at a time (a file that needs it alone runs alone), and
+// beside them those that start their own clusters. Then it tears the ground down, checks nothing is left behind, and ends with
 // "N passed, N failed".
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -48,6 +48,20 @@ function testFiles(): string[] {
  */
 function startsOwnGround(file: string): boolean {
   return !fs.readFileSync(file, "utf8").includes("useGround(");
+}
+
+/**
+ * A file on the shared ground that changes what the others rely on (the default deployment, the
+ * engine, OpenBao) or measures the whole ground says so in a first line `// ground: alone (why)`.
+ */
+function needsGroundAlone(file: string): boolean {
+  return /^\/\/ ground: alone\b/m.test(fs.readFileSync(file, "utf8"));
+}
+
+/** How many files share the ground at once (VSP_TEST_POOL, default 2; 1 runs them one by one). */
+function poolSize(): number {
+  const n = Number(process.env.VSP_TEST_POOL ?? 2);
+  return Number.isInteger(n) && n >= 1 ? n : 2;
 }
 
 /** The cluster files run whole multi-manager scenarios; every other file gets 10 minutes. */
@@ -159,14 +173,40 @@ async function runFiles(
   tally: Tally,
   label: string,
   buffered: boolean,
+  pool = 1,
 ): Promise<void> {
-  for (const file of files) {
-    const r = await runFile(file, env, buffered);
-    tally.pass += r.pass;
-    tally.fail += r.fail;
-    for (const f of r.failures) tally.failures.push(`${label}${path.relative(distTest, file)} › ${f}`);
-    if (r.problem) tally.problems.push(`${label}${path.relative(distTest, file)} ${r.problem}`);
-  }
+  const queue = [...files];
+  const worker = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const r = await runFile(file, env, buffered);
+      tally.pass += r.pass;
+      tally.fail += r.fail;
+      for (const f of r.failures) tally.failures.push(`${label}${path.relative(distTest, file)} › ${f}`);
+      if (r.problem) tally.problems.push(`${label}${path.relative(distTest, file)} ${r.problem}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(pool, files.length) }, worker));
+}
+
+/** The files on the shared ground: those that need it alone one by one, then the rest `pool` at a time. */
+async function runOnGround(
+  files: string[],
+  env: NodeJS.ProcessEnv,
+  tally: Tally,
+  label: string,
+  buffered: boolean,
+  pool: number,
+): Promise<void> {
+  const alone = files.filter(needsGroundAlone);
+  await runFiles(alone, env, tally, label, buffered);
+  await runFiles(
+    files.filter((f) => !alone.includes(f)),
+    env,
+    tally,
+    label,
+    buffered,
+    pool,
+  );
 }
 
 /** One ground on `engine`, every e2e file against it, its teardown checked (a leftover counts as a failure). */
@@ -177,16 +217,18 @@ async function onEngine(engine: EngineName, files: string[], tally: Tally): Prom
   live.ground = ground;
   const stateFile = path.join(ground.state.root, "state.json");
   const before = { ...tally };
-  // Two lanes: the files on the shared ground one after another, and beside them the files that
-  // start their own (VSP_TEST_SERIAL=1 runs every file alone).
-  const own = process.env.VSP_TEST_SERIAL === "1" ? [] : files.filter(startsOwnGround);
+  // Two lanes: the files on the shared ground (see runOnGround), and beside them the files that
+  // start their own (VSP_TEST_SERIAL=1 runs every file alone, one after another).
+  const serial = process.env.VSP_TEST_SERIAL === "1";
+  const own = serial ? [] : files.filter(startsOwnGround);
   const shared = files.filter((f) => !own.includes(f));
-  const buffered = own.length > 0 && shared.length > 0;
+  const pool = serial ? 1 : poolSize();
+  const buffered = (own.length > 0 && shared.length > 0) || (pool > 1 && shared.length > 1);
   const env = { ...process.env, VSP_GROUND_FILE: stateFile };
   const label = `[${engine}] `;
   try {
     await Promise.all([
-      runFiles(shared, env, tally, label, buffered),
+      runOnGround(shared, env, tally, label, buffered, pool),
       runFiles(own, env, tally, label, buffered),
     ]);
   } finally {

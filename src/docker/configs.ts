@@ -1,5 +1,5 @@
 // Swarm configs: the plugin publishes its recent failures as labels of one config per node.
-import { type Engine, ignoreNotFound } from "./engine.js";
+import { dockerApi, type Engine, ignoreNotFound } from "./engine.js";
 
 export interface ConfigInfo {
   id: string;
@@ -8,7 +8,7 @@ export interface ConfigInfo {
 }
 
 export async function listConfigs(engine: Engine, labelFilters: string[]): Promise<ConfigInfo[]> {
-  const raw = (await engine.listConfigs({
+  const raw = (await dockerApi(engine).listConfigs({
     filters: JSON.stringify({ label: labelFilters }),
   })) as unknown as {
     ID: string;
@@ -24,7 +24,7 @@ export async function createConfig(
   labels: Record<string, string>,
   data: string,
 ): Promise<string> {
-  const created = (await engine.createConfig({
+  const created = (await dockerApi(engine).createConfig({
     Name: name,
     Labels: labels,
     Data: Buffer.from(data).toString("base64"),
@@ -34,7 +34,9 @@ export async function createConfig(
 
 /** The config with exactly this name, if any. */
 export async function findConfig(engine: Engine, name: string): Promise<ConfigInfo | undefined> {
-  const raw = (await engine.listConfigs({ filters: JSON.stringify({ name: [name] }) })) as unknown as {
+  const raw = (await dockerApi(engine).listConfigs({
+    filters: JSON.stringify({ name: [name] }),
+  })) as unknown as {
     ID: string;
     Spec: { Name: string; Labels?: Record<string, string> };
   }[];
@@ -43,5 +45,5 @@ export async function findConfig(engine: Engine, name: string): Promise<ConfigIn
 }
 
 export async function removeConfig(engine: Engine, id: string): Promise<void> {
-  await ignoreNotFound(engine.getConfig(id).remove());
+  await ignoreNotFound(dockerApi(engine).getConfig(id).remove());
 }

@@ -6,7 +6,23 @@ import Docker from "dockerode";
 import { DEFAULT_DOCKER_SOCKET } from "../../common/contract.js";
 import { describe, UsageError, VspError } from "../errors.js";
 
-export type Engine = Docker;
+declare const engineBrand: unique symbol;
+
+/**
+ * The engine connection that commands and services pass around. It has no methods: only the
+ * modules of src/docker/ (one per engine resource) talk to the engine, through dockerApi().
+ */
+export type Engine = { readonly [engineBrand]: "a Docker engine" };
+
+/** An Engine for a dockerode client built elsewhere (the test ground's). */
+export function engineFrom(docker: Docker): Engine {
+  return docker as unknown as Engine;
+}
+
+/** For the modules of src/docker/ only: the dockerode client behind an Engine. */
+export function dockerApi(engine: Engine): Docker {
+  return engine as unknown as Docker;
+}
 
 /**
  * The engine DOCKER_HOST names, read as the docker CLI reads it: unix://, tcp:// (https with
@@ -14,6 +30,10 @@ export type Engine = Docker;
  * (user@host:port, keys from SSH_AUTH_SOCK's agent, as docker-modem does).
  */
 export function connectEngine(env: NodeJS.ProcessEnv = process.env): Engine {
+  return engineFrom(dockerClient(env));
+}
+
+function dockerClient(env: NodeJS.ProcessEnv): Docker {
   const timeout = 120_000;
   const host = env.DOCKER_HOST;
   if (!host) return new Docker({ socketPath: DEFAULT_DOCKER_SOCKET, timeout });
@@ -83,6 +103,10 @@ const CONNECT_ERRORS = new Set([
   "EPIPE",
 ]);
 
+export async function pingEngine(engine: Engine): Promise<void> {
+  await dockerApi(engine).ping();
+}
+
 /** The one message for an engine that cannot be reached, whichever command met it. */
 export function engineUnreachable(address: string, err: unknown): VspError {
   return new VspError(
@@ -143,6 +167,8 @@ export function dial<T = unknown>(engine: Engine, o: DialOptions): Promise<T> {
     },
   };
   return new Promise((resolve, reject) => {
-    engine.modem.dial(request, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)));
+    dockerApi(engine).modem.dial(request, (err: unknown, data: unknown) =>
+      err ? reject(err) : resolve(data as T),
+    );
   });
 }

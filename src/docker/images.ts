@@ -1,6 +1,6 @@
 // Images: build from a tar context, push, export a container's filesystem.
 import { describe, VspError } from "../errors.js";
-import type { Engine } from "./engine.js";
+import { dockerApi, type Engine } from "./engine.js";
 
 export type Progress = (line: string) => void;
 
@@ -13,7 +13,7 @@ export function followStream(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: string | undefined;
-    engine.modem.followProgress(
+    dockerApi(engine).modem.followProgress(
       stream,
       (err: Error | null) => {
         if (err || failure) reject(new VspError(`${what} failed: ${failure ?? describe(err)}`));
@@ -35,23 +35,28 @@ export async function buildImage(
   buildArgs: Record<string, string>,
   progress: Progress,
 ): Promise<void> {
-  const stream = await engine.buildImage(context, { t: tag, buildargs: buildArgs, rm: true, forcerm: true });
+  const stream = await dockerApi(engine).buildImage(context, {
+    t: tag,
+    buildargs: buildArgs,
+    rm: true,
+    forcerm: true,
+  });
   await followStream(engine, stream, `building image ${tag}`, progress);
 }
 
 export async function pushImage(engine: Engine, tag: string, progress: Progress): Promise<void> {
-  const stream = (await engine.getImage(tag).push({ authconfig: {} })) as unknown;
+  const stream = (await dockerApi(engine).getImage(tag).push({ authconfig: {} })) as unknown;
   await followStream(engine, stream as NodeJS.ReadableStream, `pushing image ${tag}`, progress);
 }
 
 export async function imageSize(engine: Engine, tag: string): Promise<number> {
-  const info = await engine.getImage(tag).inspect();
+  const info = await dockerApi(engine).getImage(tag).inspect();
   return info.Size;
 }
 
 /** The environment an image sets (PATH among it). */
 export async function imageEnv(engine: Engine, tag: string): Promise<string[]> {
-  const info = await engine.getImage(tag).inspect();
+  const info = await dockerApi(engine).getImage(tag).inspect();
   return info.Config?.Env ?? [];
 }
 
@@ -61,7 +66,7 @@ export async function withExportedRootfs<T>(
   image: string,
   use: (tar: NodeJS.ReadableStream) => Promise<T>,
 ): Promise<T> {
-  const container = await engine.createContainer({
+  const container = await dockerApi(engine).createContainer({
     Image: image,
     Cmd: ["/bin/true"],
     Labels: { "com.vsp.role": "rootfs-export" },

@@ -1,7 +1,7 @@
 // Managed plugins: create from a rootfs tar (dockerode's createPlugin sends no body), push,
 // privileges, state.
 import { describe, VspError } from "../errors.js";
-import { dial, type Engine } from "./engine.js";
+import { dial, dockerApi, type Engine } from "./engine.js";
 import { followStream, type Progress } from "./images.js";
 
 export interface PluginPrivilege {
@@ -46,11 +46,11 @@ export async function pushPlugin(engine: Engine, name: string, progress: Progres
 }
 
 export async function listPlugins(engine: Engine): Promise<PluginInfo[]> {
-  return (await engine.listPlugins({})) as unknown as PluginInfo[];
+  return (await dockerApi(engine).listPlugins({})) as unknown as PluginInfo[];
 }
 
 export async function removePlugin(engine: Engine, name: string): Promise<void> {
-  await engine
+  await dockerApi(engine)
     .getPlugin(name, undefined)
     .remove({ force: true })
     .catch((err: { statusCode?: number }) => {

@@ -1,6 +1,6 @@
 // Swarm secrets vsp manages (the bootstrap token), and the user secrets that use its driver.
 import { poll } from "../../common/poll.js";
-import { type Engine, ignoreNotFound } from "./engine.js";
+import { dockerApi, type Engine, ignoreNotFound } from "./engine.js";
 
 export interface SecretInfo {
   id: string;
@@ -11,7 +11,7 @@ export interface SecretInfo {
 }
 
 export async function listSecrets(engine: Engine, labelFilters: string[] = []): Promise<SecretInfo[]> {
-  const raw = (await engine.listSecrets(
+  const raw = (await dockerApi(engine).listSecrets(
     labelFilters.length ? { filters: JSON.stringify({ label: labelFilters }) } : {},
   )) as {
     ID: string;
@@ -33,7 +33,7 @@ export async function createSecret(
   value: string,
   labels: Record<string, string>,
 ): Promise<string> {
-  const res = (await engine.createSecret({
+  const res = (await dockerApi(engine).createSecret({
     Name: name,
     Labels: labels,
     Data: Buffer.from(value).toString("base64"),
@@ -45,7 +45,7 @@ export async function createSecret(
 }
 
 export async function removeSecret(engine: Engine, id: string): Promise<void> {
-  await ignoreNotFound(engine.getSecret(id).remove());
+  await ignoreNotFound(dockerApi(engine).getSecret(id).remove());
 }
 
 /** Removes a secret once no task uses it any more (Swarm refuses while one does). */
@@ -55,4 +55,22 @@ export async function removeSecretWhenFree(engine: Engine, id: string, timeoutMs
     retryErrors: true,
     onTimeout: () => new Error("in use"),
   }).catch(() => false);
+}
+
+/** A secret whose value a secret driver gives (no data in Swarm). */
+export async function createDriverSecret(
+  engine: Engine,
+  name: string,
+  driver: string,
+  labels: Record<string, string>,
+): Promise<string> {
+  const res = (await dockerApi(engine).createSecret({
+    Name: name,
+    Labels: labels,
+    Driver: { Name: driver },
+  })) as {
+    id?: string;
+    ID?: string;
+  };
+  return (res.id ?? res.ID)!;
 }

@@ -1,5 +1,7 @@
+import type { RolloutSwarm } from "../../common/rollout.js";
+import { dockerRolloutSwarm } from "../../common/rollout-docker.js";
 // Swarm services, including plugin services (hidden from GET /services without a runtime filter).
-import { type Engine, ignoreNotFound } from "./engine.js";
+import { dockerApi, type Engine, ignoreNotFound } from "./engine.js";
 
 export interface ServiceInfo {
   id: string;
@@ -27,7 +29,7 @@ export async function findService(engine: Engine, name: string): Promise<Service
   for (const runtime of [undefined, "plugin"]) {
     const filters: Record<string, string[]> = { name: [name] };
     if (runtime) filters.runtime = [runtime];
-    const list = (await engine.listServices({
+    const list = (await dockerApi(engine).listServices({
       filters: JSON.stringify(filters),
     })) as unknown as Parameters<typeof toInfo>[0][];
     const exact = list.find((s) => s.Spec.Name === name);
@@ -37,8 +39,8 @@ export async function findService(engine: Engine, name: string): Promise<Service
 }
 
 export async function listAllServices(engine: Engine): Promise<ServiceInfo[]> {
-  const plain = (await engine.listServices({})) as unknown as Parameters<typeof toInfo>[0][];
-  const plugins = (await engine.listServices({
+  const plain = (await dockerApi(engine).listServices({})) as unknown as Parameters<typeof toInfo>[0][];
+  const plugins = (await dockerApi(engine).listServices({
     filters: JSON.stringify({ runtime: ["plugin"] }),
   })) as unknown as Parameters<typeof toInfo>[0][];
   const byId = new Map([...plain, ...plugins].map((s) => [s.ID, toInfo(s)]));
@@ -46,7 +48,7 @@ export async function listAllServices(engine: Engine): Promise<ServiceInfo[]> {
 }
 
 export async function createService(engine: Engine, spec: Record<string, unknown>): Promise<string> {
-  const res = (await engine.createService(spec)) as unknown as { id?: string; ID?: string };
+  const res = (await dockerApi(engine).createService(spec)) as unknown as { id?: string; ID?: string };
   return (res.id ?? res.ID)!;
 }
 
@@ -55,18 +57,20 @@ export async function updateService(
   svc: ServiceInfo,
   spec: Record<string, unknown>,
 ): Promise<void> {
-  await engine.getService(svc.id).update({ ...spec, version: svc.version });
+  await dockerApi(engine)
+    .getService(svc.id)
+    .update({ ...spec, version: svc.version });
 }
 
 export async function removeService(engine: Engine, id: string): Promise<void> {
-  await ignoreNotFound(engine.getService(id).remove());
+  await ignoreNotFound(dockerApi(engine).getService(id).remove());
 }
 
 /** Tasks of a service; a plugin service's tasks are hidden unless asked for with the runtime filter. */
 export async function serviceTasks(engine: Engine, serviceId: string, plugin = false): Promise<TaskInfo[]> {
   const filters: Record<string, string[]> = { service: [serviceId] };
   if (plugin) filters.runtime = ["plugin"];
-  const tasks = (await engine.listTasks({ filters: JSON.stringify(filters) })) as unknown as {
+  const tasks = (await dockerApi(engine).listTasks({ filters: JSON.stringify(filters) })) as unknown as {
     ID: string;
     NodeID: string;
     CreatedAt: string;
@@ -84,4 +88,9 @@ export async function serviceTasks(engine: Engine, serviceId: string, plugin = f
     createdAt: t.CreatedAt,
     secretIds: (t.Spec.ContainerSpec?.Secrets ?? []).map((s) => s.SecretID),
   }));
+}
+
+/** The rollout's view of the swarm (common/rollout), over this engine. */
+export function rolloutSwarm(engine: Engine): RolloutSwarm {
+  return dockerRolloutSwarm(dockerApi(engine));
 }

@@ -1,5 +1,5 @@
 // Engine and swarm facts used by preflight and status.
-import type { Engine } from "./engine.js";
+import { dockerApi, type Engine } from "./engine.js";
 
 export interface EngineFacts {
   serverVersion: string;
@@ -11,7 +11,7 @@ export interface EngineFacts {
 }
 
 export async function engineFacts(engine: Engine): Promise<EngineFacts> {
-  const info = (await engine.info()) as {
+  const info = (await dockerApi(engine).info()) as {
     ServerVersion: string;
     ExperimentalBuild: boolean;
     Swarm: { LocalNodeState: string; ControlAvailable: boolean; NodeID: string };
@@ -25,7 +25,7 @@ export async function engineFacts(engine: Engine): Promise<EngineFacts> {
     managers: [],
   };
   if (facts.isManager) {
-    const nodes = (await engine.listNodes({
+    const nodes = (await dockerApi(engine).listNodes({
       filters: JSON.stringify({ role: ["manager"] }),
     })) as unknown as {
       ID: string;

@@ -1,7 +1,7 @@
 // Checks before deploy: each failure says exactly what to fix.
 
 import type { DeployMode } from "../../common/installer.js";
-import { type Engine, engineUnreachable } from "../docker/engine.js";
+import { type Engine, engineUnreachable, pingEngine } from "../docker/engine.js";
 import { type EngineFacts, engineFacts } from "../docker/swarm.js";
 import { describe, VspError } from "../errors.js";
 import { VaultApiError, type VaultClient } from "../vault/client.js";
@@ -14,7 +14,7 @@ export async function checkEngine(
 ): Promise<EngineFacts> {
   let facts: EngineFacts;
   try {
-    await engine.ping();
+    await pingEngine(engine);
     facts = await engineFacts(engine);
   } catch (err) {
     throw engineUnreachable(address, err);

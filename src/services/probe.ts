@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { LABEL_PREFIX } from "../../common/contract.js";
 import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
-import { removeSecretWhenFree } from "../docker/secrets.js";
+import { createDriverSecret, removeSecretWhenFree } from "../docker/secrets.js";
 import { createService, removeService, serviceTasks } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
@@ -17,16 +17,12 @@ export async function probeRoundTrip(
 ): Promise<number> {
   const started = Date.now();
   const suffix = randomBytes(3).toString("hex");
-  const secret = (await engine.createSecret({
-    Name: `${name}-probe-${suffix}`,
-    Labels: {
-      ...managedLabels(name, "probe"),
-      [`${LABEL_PREFIX}type`]: "token",
-      [`${LABEL_PREFIX}ttl`]: "60s",
-      [`${LABEL_PREFIX}num-uses`]: "1",
-    },
-    Driver: { Name: name },
-  })) as unknown as { id: string };
+  const secretId = await createDriverSecret(engine, `${name}-probe-${suffix}`, name, {
+    ...managedLabels(name, "probe"),
+    [`${LABEL_PREFIX}type`]: "token",
+    [`${LABEL_PREFIX}ttl`]: "60s",
+    [`${LABEL_PREFIX}num-uses`]: "1",
+  });
   let serviceId: string | undefined;
   try {
     serviceId = await createService(engine, {
@@ -39,7 +35,7 @@ export async function probeRoundTrip(
           Secrets: [
             {
               File: { Name: "probe", UID: "0", GID: "0", Mode: 0o400 },
-              SecretID: secret.id,
+              SecretID: secretId,
               SecretName: `${name}-probe-${suffix}`,
             },
           ],
@@ -70,6 +66,6 @@ export async function probeRoundTrip(
     return Date.now() - started;
   } finally {
     if (serviceId) await removeService(engine, serviceId);
-    await removeSecretWhenFree(engine, secret.id, 20_000);
+    await removeSecretWhenFree(engine, secretId, 20_000);
   }
 }

@@ -5,14 +5,14 @@ import { poll } from "../../common/poll.js";
 import {
   RolloutError,
   type RolloutProgress,
+  type RolloutSwarm,
   removeOldVersions,
   rolloutProgress,
   type StartedRefresh,
   startRefresh,
 } from "../../common/rollout.js";
-import { dockerRolloutSwarm } from "../../common/rollout-docker.js";
 import type { Engine } from "../docker/engine.js";
-import { listAllServices } from "../docker/services.js";
+import { listAllServices, rolloutSwarm } from "../docker/services.js";
 import { describe, VspError } from "../errors.js";
 import type { Reporter, Step } from "./report.js";
 
@@ -49,7 +49,7 @@ export async function refresh(
   o: RefreshOptions,
   r: Reporter,
 ): Promise<{ ok: boolean; services: RefreshOutcome[] }> {
-  const swarm = dockerRolloutSwarm(engine);
+  const swarm = rolloutSwarm(engine);
   const names = [...o.services, ...(o.stack ? await stackServices(engine, o.stack) : [])];
   if (names.length === 0)
     throw new VspError(
@@ -132,7 +132,7 @@ export async function refresh(
 
 /** Old tasks stop shortly after the rollout completes; their secret goes once none holds it. */
 async function removeOldWhenStopped(
-  swarm: ReturnType<typeof dockerRolloutSwarm>,
+  swarm: RolloutSwarm,
   run: StartedRefresh,
   timeoutMs: number,
   pollMs: number,

@@ -1,3 +1,4 @@
+// ground: alone (forges labels on and pushes over the default deployment's services and plugin).
 // What someone who can write Swarm objects (but holds no Vault token) tries against the
 // operator: a Vault address planted in a label, terminal escape sequences in a status board.
 import assert from "node:assert/strict";

@@ -1,3 +1,4 @@
+// ground: alone (measures the shared plugin's RSS, which other files' requests would move).
 // A generated corpus of more than 1,000 bad requests sent to the plugin as installed in the
 // swarm: every one answered with Err and no value, the plugin never restarts, memory stays flat.
 import assert from "node:assert/strict";

@@ -1,3 +1,4 @@
+// ground: alone (deploys, rotates and removes the default deployment the other files share).
 // The CLI as a user runs it: deploy from nothing, deploy again, status, rotate (under load and
 // with a failing step), remove; each checked against the engine and OpenBao themselves.
 import assert from "node:assert/strict";
@@ -27,7 +28,7 @@ async function accessorValid(accessor: string): Promise<boolean> {
 }
 
 async function services() {
-  return (await listAllServices(ground.docker)).filter((s) => s.name.startsWith("vsp-"));
+  return (await listAllServices(ground.engine)).filter((s) => s.name.startsWith("vsp-"));
 }
 
 before(async () => {

@@ -1,3 +1,4 @@
+// ground: alone (its failing deploys of the default deployment must not meet another run's lock).
 // Every preflight failure of vsp deploy has its own message, a hint and exit code 1 (2 for usage),
 // each provoked for real: a second engine without swarm / experimental, a dead registry port,
 // a dead Vault port, a sealed file-storage OpenBao, a bad token.

@@ -1,3 +1,4 @@
+// ground: alone (restarts the ground's dockerd and OpenBao, seals OpenBao, revokes the deployment's token).
 // Faults with the plugin under a steady stream of requests: OpenBao stopped / sealed, the
 // bootstrap token revoked behind vsp's back, the helper gone, a rotation killed mid-way, the
 // engine restarted, a registry down at deploy. Each prints sent / failed as expected / wrong

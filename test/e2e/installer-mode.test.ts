@@ -1,3 +1,4 @@
+// ground: alone (switches the default deployment between modes).
 // Installer mode on the single-node ground (forced with --mode installer; the 3-manager ground
 // without experimental features proves auto mode): a global installer service installs the
 // plugin on its node from the registry, keeps it enabled, reports per node, and takes it off
@@ -33,7 +34,7 @@ async function plugins(): Promise<RawPlugin[]> {
 }
 
 async function vspServices(): Promise<string[]> {
-  return (await listAllServices(ground.docker))
+  return (await listAllServices(ground.engine))
     .filter((s) => s.name.startsWith("vsp-"))
     .map((s) => s.name)
     .sort();

@@ -1,3 +1,4 @@
+// ground: alone (100 tasks at once would slow every other file's waits on 2 cores).
 // Load sized for 2 cores: 20 services × 5 replicas deployed at once, then scaled to 7, then
 // removed. Every task gets its own correct value, none fails, and no kv task token is left
 // behind (accessors counted before and after).

@@ -1,3 +1,4 @@
+// ground: alone (rotates the default deployment and searches every log for every token of the run).
 // No secret value and no token reaches a log, a service or plugin spec, an environment or CLI
 // output. OpenBao's audit device (raw) tells every token minted in this run; each one, the
 // bootstrap token and every test value are then searched for everywhere vsp leaves text.
@@ -109,7 +110,7 @@ ${HOST_NETWORK}`;
     "dockerd and plugin log": fs.readFileSync(path.join(ground.state.dockerd.dir, "dockerd.log"), "utf8"),
     "CLI output": outputs.join("\n"),
   };
-  haystacks["service specs"] = JSON.stringify(await listAllServices(docker));
+  haystacks["service specs"] = JSON.stringify(await listAllServices(ground.engine));
   haystacks["plugin inspect (settings, env)"] = JSON.stringify(await docker.listPlugins({}));
   const containers = await docker.listContainers({ all: true });
   haystacks["container inspect (env, labels)"] = JSON.stringify(

@@ -31,7 +31,7 @@ test("a stack's driver: vsp secret carries the value written to OpenBao in this 
   await kvPut(ground, "smoke/db", { password });
   await writePolicy(ground, "swarm-smoke_app", 'path "secret/data/smoke/*" { capabilities = ["read"] }');
 
-  const pluginService = await findService(ground.docker, "vsp-plugin");
+  const pluginService = await findService(ground.engine, "vsp-plugin");
   assert.ok(pluginService, "the plugin runs as a plugin service");
   const spec = pluginService.spec as unknown as {
     TaskTemplate: { Runtime: string; PluginSpec: { remote: string } };

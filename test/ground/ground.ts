@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after } from "node:test";
 import Docker from "dockerode";
+import { type Engine, engineFrom } from "../../src/docker/engine.js";
 import { BASE_IMAGE, buildBaseImage } from "./base-image.js";
 import { type DockerdState, startDockerd, stopDockerd } from "./dockerd.js";
 import { runningEngine, type TestEngine, testEngine } from "./engine.js";
@@ -31,6 +32,10 @@ export class Ground {
   readonly docker: Docker;
   constructor(readonly state: GroundState) {
     this.docker = new Docker({ socketPath: state.dockerd.socket });
+  }
+  /** The same engine as vsp's own modules take it. */
+  get engine(): Engine {
+    return engineFrom(this.docker);
   }
   get dockerHost(): string {
     return `unix://${this.state.dockerd.socket}`;

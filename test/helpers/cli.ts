@@ -75,12 +75,20 @@ export function deployArgs(ground: Ground, extra: string[] = []): string[] {
 
 let deployed: Promise<CliRun> | undefined;
 
-/** Deploys vsp once per test process; deploy is idempotent, so later files only re-check it. */
+/**
+ * Deploys vsp once per test process; deploy is idempotent, so later files only re-check it.
+ * Files share the ground two at a time: a deploy that meets another file's run lock tries again.
+ */
 export async function ensureDeployed(ground: Ground): Promise<CliRun> {
   deployed ??= (async () => {
-    const run = await vsp(ground, [...deployArgs(ground), "--json"]);
-    if (run.code !== 0) throw new Error(`vsp deploy failed (${run.code}): ${run.stderr}`);
-    return run;
+    const until = Date.now() + 300_000;
+    for (;;) {
+      const run = await vsp(ground, [...deployArgs(ground), "--json"]);
+      if (run.code === 0) return run;
+      if (!/another run is changing deployment/.test(run.stderr) || Date.now() > until)
+        throw new Error(`vsp deploy failed (${run.code}): ${run.stderr}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
   })();
   return deployed;
 }

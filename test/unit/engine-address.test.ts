@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { connectEngine } from "../../src/docker/engine.js";
+import { connectEngine, dockerApi } from "../../src/docker/engine.js";
 
 type ModemView = {
   socketPath?: string;
@@ -15,7 +15,7 @@ type ModemView = {
   sshOptions?: { agent?: string };
   ca?: Buffer;
 };
-const modem = (env: NodeJS.ProcessEnv) => connectEngine(env).modem as unknown as ModemView;
+const modem = (env: NodeJS.ProcessEnv) => dockerApi(connectEngine(env)).modem as unknown as ModemView;
 
 test("unix, tcp, https and ssh hosts", () => {
   assert.equal(modem({}).socketPath, "/var/run/docker.sock");
