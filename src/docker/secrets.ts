@@ -27,20 +27,20 @@ export async function listSecrets(engine: Engine, labelFilters: string[] = []): 
   }));
 }
 
+/** A secret whose value Swarm keeps (`data`), or one a secret driver gives (`driver`). */
 export async function createSecret(
   engine: Engine,
   name: string,
-  value: string,
+  source: { data: string } | { driver: string },
   labels: Record<string, string>,
 ): Promise<string> {
   const res = (await dockerApi(engine).createSecret({
     Name: name,
     Labels: labels,
-    Data: Buffer.from(value).toString("base64"),
-  })) as {
-    id?: string;
-    ID?: string;
-  };
+    ...("data" in source
+      ? { Data: Buffer.from(source.data).toString("base64") }
+      : { Driver: { Name: source.driver } }),
+  })) as { id?: string; ID?: string };
   return (res.id ?? res.ID)!;
 }
 
@@ -55,22 +55,4 @@ export async function removeSecretWhenFree(engine: Engine, id: string, timeoutMs
     retryErrors: true,
     onTimeout: () => new Error("in use"),
   }).catch(() => false);
-}
-
-/** A secret whose value a secret driver gives (no data in Swarm). */
-export async function createDriverSecret(
-  engine: Engine,
-  name: string,
-  driver: string,
-  labels: Record<string, string>,
-): Promise<string> {
-  const res = (await dockerApi(engine).createSecret({
-    Name: name,
-    Labels: labels,
-    Driver: { Name: driver },
-  })) as {
-    id?: string;
-    ID?: string;
-  };
-  return (res.id ?? res.ID)!;
 }

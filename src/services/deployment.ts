@@ -125,7 +125,7 @@ export async function issueBootstrapSecret(
     [OBJECT_LABELS.createdAt]: new Date().toISOString(),
   };
   try {
-    const id = await createSecret(engine, next.name, minted.token, labels);
+    const id = await createSecret(engine, next.name, { data: minted.token }, labels);
     return {
       id,
       name: next.name,

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { LABEL_PREFIX } from "../../common/contract.js";
 import { until } from "../../common/poll.js";
 import type { Engine } from "../docker/engine.js";
-import { createDriverSecret, removeSecretWhenFree } from "../docker/secrets.js";
+import { createSecret, removeSecretWhenFree } from "../docker/secrets.js";
 import { createService, removeService, serviceTasks } from "../docker/services.js";
 import { VspError } from "../errors.js";
 import { managedLabels } from "./deployment.js";
@@ -17,12 +17,17 @@ export async function probeRoundTrip(
 ): Promise<number> {
   const started = Date.now();
   const suffix = randomBytes(3).toString("hex");
-  const secretId = await createDriverSecret(engine, `${name}-probe-${suffix}`, name, {
-    ...managedLabels(name, "probe"),
-    [`${LABEL_PREFIX}type`]: "token",
-    [`${LABEL_PREFIX}ttl`]: "60s",
-    [`${LABEL_PREFIX}num-uses`]: "1",
-  });
+  const secretId = await createSecret(
+    engine,
+    `${name}-probe-${suffix}`,
+    { driver: name },
+    {
+      ...managedLabels(name, "probe"),
+      [`${LABEL_PREFIX}type`]: "token",
+      [`${LABEL_PREFIX}ttl`]: "60s",
+      [`${LABEL_PREFIX}num-uses`]: "1",
+    },
+  );
   let serviceId: string | undefined;
   try {
     serviceId = await createService(engine, {
