@@ -2,6 +2,8 @@
 // run holds a Swarm config named <name>-lock while it works. Creating a config is atomic in the
 // managers' Raft store, so of two runs started together exactly one gets it; the other stops at
 // once with who holds the lock. The config carries identifiers only (command, host, pid, time).
+// A lock left by a killed run is taken over when its process is gone from this host, or after
+// STALE_LOCK_MS from anywhere.
 import os from "node:os";
 import { LOCK_LABELS, runLockName } from "../../common/contract.js";
 import { printable } from "../../common/printable.js";
@@ -17,6 +19,17 @@ export interface RunLockOptions {
   now?: () => number;
   host?: string;
   pid?: number;
+  /** Whether a process of this host runs (default: signal 0). */
+  alive?: (pid: number) => boolean;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export async function withRunLock<T>(
@@ -36,10 +49,12 @@ export async function withRunLock<T>(
 
 async function acquire(engine: Engine, name: string, command: string, o: RunLockOptions): Promise<string> {
   const now = o.now ?? Date.now;
+  const host = o.host ?? os.hostname();
+  const alive = o.alive ?? processRuns;
   const labels = {
     ...managedLabels(name, "lock"),
     [LOCK_LABELS.command]: command,
-    [LOCK_LABELS.host]: o.host ?? os.hostname(),
+    [LOCK_LABELS.host]: host,
     [LOCK_LABELS.pid]: String(o.pid ?? process.pid),
     [LOCK_LABELS.since]: new Date(now()).toISOString(),
   };
@@ -52,8 +67,12 @@ async function acquire(engine: Engine, name: string, command: string, o: RunLock
     const held = await findConfig(engine, runLockName(name));
     if (!held) continue; // released meanwhile
     const since = Date.parse(held.labels[LOCK_LABELS.since] ?? "");
-    // A lock without a readable time (forged, or written by hand) is never taken over.
-    if (attempt === 0 && Number.isFinite(since) && now() - since > STALE_LOCK_MS) {
+    const pid = Number(held.labels[LOCK_LABELS.pid]);
+    // A run of this host whose process is gone died (a kill leaves its lock); elsewhere only age
+    // tells. A lock without a readable time (forged, or written by hand) is never taken over.
+    const died = held.labels[LOCK_LABELS.host] === host && Number.isInteger(pid) && pid > 0 && !alive(pid);
+    const stale = Number.isFinite(since) && now() - since > STALE_LOCK_MS;
+    if (attempt === 0 && Number.isFinite(since) && (died || stale)) {
       await removeConfig(engine, held.id);
       continue;
     }

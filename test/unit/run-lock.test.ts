@@ -132,3 +132,36 @@ test("a lock older than the stale limit is taken over; one without a readable ti
     },
   );
 });
+
+test("a lock left by a killed run of this host is taken over at once; another host's is not", async () => {
+  const { engine, configs } = fakeEngine();
+  const now = Date.parse("2026-12-02T10:00:00Z");
+  const plant = (host: string) =>
+    configs.set("old", {
+      ID: "old",
+      Spec: {
+        Name: runLockName("vsp"),
+        Labels: {
+          [LOCK_LABELS.command]: "rotate",
+          [LOCK_LABELS.host]: host,
+          [LOCK_LABELS.pid]: "4242",
+          [LOCK_LABELS.since]: new Date(now - 60_000).toISOString(),
+        },
+      },
+    });
+  const o = { now: () => now, host: "m1", alive: (pid: number) => pid !== 4242 };
+  plant("m1");
+  assert.equal(await withRunLock(engine, "vsp", "rotate", async () => "ran", o), "ran");
+  assert.equal(configs.size, 0);
+  plant("m2");
+  await assert.rejects(
+    withRunLock(engine, "vsp", "rotate", async () => "ran", o),
+    /vsp rotate on m2 pid 4242/,
+  );
+  plant("m1");
+  await assert.rejects(
+    withRunLock(engine, "vsp", "rotate", async () => "ran", { ...o, alive: () => true }),
+    /another run/,
+    "a live process keeps its lock",
+  );
+});
