@@ -2,6 +2,7 @@
 // node:http with keep-alive agents. Neither ever prints a value or a token.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import { type VaultCall, VaultHttpClient } from "../plugin-src/vault-http.js";
 
 export interface BenchRequest {
   SecretName: string;
@@ -95,54 +96,32 @@ export class PluginClient {
 
 export type VaultJson = Record<string, unknown>;
 
+/** OpenBao called directly, through the same Vault client as the plugin (no retries). */
 export class DirectVault {
-  private readonly agent: http.Agent;
-  private readonly url: URL;
-  constructor(addr: string, maxSockets = 64) {
-    this.url = new URL(addr);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 });
+  private readonly client: VaultHttpClient;
+  constructor(addr: string) {
+    this.client = new VaultHttpClient({ address: addr, timeoutMs: 30_000, retries: 0 });
   }
 
-  async call(
-    method: "GET" | "POST" | "PUT" | "DELETE",
+  call(
+    method: VaultCall["method"],
     path: string,
     token: string,
     body?: unknown,
     wrapSeconds?: number,
     extraHeaders: Record<string, string> = {},
   ): Promise<VaultJson> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = {
-      ...extraHeaders,
-      Accept: "application/json",
-      "X-Vault-Token": token,
-    };
-    if (wrapSeconds) headers["X-Vault-Wrap-TTL"] = `${wrapSeconds}s`;
-    if (payload) {
-      headers["Content-Type"] = "application/json";
-      headers["Content-Length"] = String(payload.length);
-    }
-    const a = await send(
-      {
-        hostname: this.url.hostname,
-        port: this.url.port,
-        method,
-        path: `/v1/${path}`,
-        headers,
-        agent: this.agent,
-      },
-      payload,
-      30_000,
-    );
-    const parsed = (a.text.trim() ? JSON.parse(a.text) : {}) as VaultJson;
-    if (a.status < 200 || a.status >= 300) {
-      const errors = Array.isArray(parsed.errors) ? parsed.errors.join("; ") : "";
-      throw new Error(`OpenBao ${method} ${path}: ${a.status} ${errors.slice(0, 200)}`);
-    }
-    return parsed;
+    return this.client.call({
+      method,
+      path,
+      token,
+      headers: extraHeaders,
+      ...(body === undefined ? {} : { body }),
+      ...(wrapSeconds ? { wrapSeconds } : {}),
+    });
   }
 
   close(): void {
-    this.agent.destroy();
+    this.client.close();
   }
 }

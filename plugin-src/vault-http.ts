@@ -13,7 +13,7 @@ export interface VaultClientOptions {
 }
 
 export interface VaultCall {
-  method: "GET" | "POST" | "PUT" | "LIST";
+  method: "GET" | "POST" | "PUT" | "LIST" | "DELETE";
   path: string;
   token?: string;
   body?: unknown;
@@ -25,6 +25,12 @@ export interface VaultCall {
 }
 
 export type VaultResponse = Record<string, unknown>;
+
+/** Vault's answer whatever its status (what `request` gives; `call` turns non-2xx into errors). */
+export interface VaultAnswer {
+  status: number;
+  body: VaultResponse;
+}
 
 export class VaultHttpError extends ProviderError {
   constructor(
@@ -75,7 +81,22 @@ export class VaultHttpClient {
     return this.url.origin;
   }
 
+  /** The call's answer; a non-2xx status is a VaultHttpError (sealed, denied, not found…). */
   async call(c: VaultCall): Promise<VaultResponse> {
+    const { status, body } = await this.request(c);
+    if (status >= 200 && status < 300) return body;
+    const errors = Array.isArray(body.errors) ? body.errors.map(String) : [];
+    const reason =
+      status === 503 && errors.some((e) => /sealed/i.test(e))
+        ? "Vault is sealed; unseal it"
+        : errors.length > 0
+          ? errors.join("; ").slice(0, 300)
+          : `HTTP ${status}`;
+    throw new VaultHttpError(`Vault ${c.method} ${c.path}: ${reason}`, status, errors);
+  }
+
+  /** The call's answer with any status; only a network fault or a timeout throws. */
+  async request(c: VaultCall): Promise<VaultAnswer> {
     let attempt = 0;
     for (;;) {
       try {
@@ -111,7 +132,7 @@ export class VaultHttpClient {
     );
   }
 
-  private once(c: VaultCall): Promise<VaultResponse> {
+  private once(c: VaultCall): Promise<VaultAnswer> {
     this.calls++;
     const payload = c.body === undefined ? undefined : Buffer.from(JSON.stringify(c.body));
     const headers: Record<string, string> = { ...c.headers, Accept: "application/json" };
@@ -150,16 +171,7 @@ export class VaultHttpClient {
                 parsed = {};
               }
             }
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) return resolve(parsed);
-            const errors = Array.isArray(parsed.errors) ? parsed.errors.map(String) : [];
-            const reason =
-              status === 503 && errors.some((e) => /sealed/i.test(e))
-                ? "Vault is sealed; unseal it"
-                : errors.length > 0
-                  ? errors.join("; ").slice(0, 300)
-                  : `HTTP ${status}`;
-            reject(new VaultHttpError(`Vault ${c.method} ${c.path}: ${reason}`, status, errors));
+            resolve({ status: res.statusCode ?? 0, body: parsed });
           });
         },
       );

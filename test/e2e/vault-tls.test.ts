@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { type VaultCall, VaultHttpClient } from "../../plugin-src/vault-http.js";
 import { type Ground, useGround } from "../ground/ground.js";
 import { freePort, startDaemon, stopPid, waitFor } from "../ground/process.js";
 import { deployArgs, vsp } from "../helpers/cli.js";
@@ -16,29 +17,24 @@ let env: NodeJS.ProcessEnv;
 const NAME = "vt";
 const value = `tls-${randomBytes(8).toString("hex")}`;
 
-async function tlsApi(method: string, apiPath: string, body?: unknown): Promise<void> {
-  // Test set-up calls trust the server's CA explicitly (node's fetch takes no per-call CA).
-  const https = await import("node:https");
-  await new Promise<void>((resolve, reject) => {
-    const req = https.request(
-      `${env.VAULT_ADDR}/v1/${apiPath}`,
-      {
-        method,
-        ca: fs.readFileSync(env.VAULT_CACERT!),
-        headers: { "X-Vault-Token": env.VAULT_TOKEN!, "Content-Type": "application/json" },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          (res.statusCode ?? 500) < 300
-            ? resolve()
-            : reject(new Error(`${method} ${apiPath}: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
+/** Set-up calls through the plugin's own Vault client, trusting the server's CA explicitly. */
+async function tlsApi(method: VaultCall["method"], apiPath: string, body?: unknown): Promise<void> {
+  const client = new VaultHttpClient({
+    address: env.VAULT_ADDR!,
+    caCertPem: fs.readFileSync(env.VAULT_CACERT!, "utf8"),
+    timeoutMs: 30_000,
+    retries: 0,
   });
+  try {
+    await client.call({
+      method,
+      path: apiPath,
+      token: env.VAULT_TOKEN!,
+      ...(body === undefined ? {} : { body }),
+    });
+  } finally {
+    client.close();
+  }
 }
 
 before(async () => {

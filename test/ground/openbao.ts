@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { type VaultCall, VaultHttpClient } from "../../plugin-src/vault-http.js";
 import { freePort, startDaemon, stopPid, waitFor } from "./process.js";
 import { inNetns, type ListenOptions } from "./registry.js";
 
@@ -24,6 +25,9 @@ export interface OpenBaoState {
   netns?: string;
 }
 
+const clients = new Map<string, VaultHttpClient>();
+
+/** One OpenBao call through the plugin's own Vault client (plugin-src/vault-http.ts), any status. */
 export async function baoApi(
   addr: string,
   method: string,
@@ -32,30 +36,32 @@ export async function baoApi(
   body?: unknown,
   timeoutMs = 30_000,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  let res: Response;
-  try {
-    res = await fetch(`${addr}/v1/${apiPath}`, {
-      method,
-      headers: { ...(token ? { "X-Vault-Token": token } : {}), "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (err) {
-    // A DOMException (timeout) does not survive the test runner's serialisation: make it an Error.
-    throw new Error(
-      `OpenBao ${method} ${apiPath} at ${addr}: ${(err as Error).name}: ${(err as Error).message}`,
-    );
+  const key = `${addr} ${timeoutMs}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new VaultHttpClient({ address: addr, timeoutMs, retries: 2 });
+    clients.set(key, client);
   }
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  const answer = await client.request({
+    method: method as VaultCall["method"],
+    path: apiPath,
+    ...(token ? { token } : {}),
+    ...(body === undefined ? {} : { body }),
+  });
+  return { status: answer.status, json: answer.body };
 }
 
 async function health(addr: string): Promise<{ initialized: boolean; sealed: boolean } | undefined> {
   try {
-    const res = await fetch(`${addr}/v1/sys/health?uninitcode=200&sealedcode=200&standbycode=200`, {
-      signal: AbortSignal.timeout(2000),
-    });
-    return (await res.json()) as { initialized: boolean; sealed: boolean };
+    const r = await baoApi(
+      addr,
+      "GET",
+      "sys/health?uninitcode=200&sealedcode=200&standbycode=200",
+      undefined,
+      undefined,
+      2000,
+    );
+    return r.json as unknown as { initialized: boolean; sealed: boolean };
   } catch {
     return undefined;
   }
