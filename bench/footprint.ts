@@ -5,6 +5,7 @@ import type { Ground } from "../test/ground/ground.js";
 import { ROOT } from "../test/helpers/cli.js";
 import { findPluginPid, rssKb } from "../test/helpers/procs.js";
 import { PluginClient } from "./clients.js";
+import type { FloorProxy } from "./setup.js";
 import { midMedian, runBatch, sleep } from "./stats.js";
 import { requestFor, type Sides } from "./workload.js";
 
@@ -26,10 +27,43 @@ export interface Footprint {
   afterLoadRssKb: number;
   peakRssKb: number;
   rssGrowth: number;
+  /** The floor proxy (a fresh one) under the same load: what Node's http + the Vault client grow by alone. */
+  floor?: RssUnderLoad;
   bundleBytes: { plugin: number; helper: number };
   pluginImage: { ref: string; bytes: number };
   baseImage: { ref: string; bytes: number };
   vspShareBytes: number;
+}
+
+export interface RssUnderLoad {
+  idleRssKb: number;
+  afterLoadRssKb: number;
+  growth: number;
+  errors: number;
+  rps: number;
+}
+
+/** RSS of `pid` 3 s after it went idle, then after `requests` kv requests through `client` and 2 s of rest. */
+async function rssUnderLoad(
+  pid: number,
+  client: PluginClient,
+  expected: string,
+  o: { loadRequests: number; loadConcurrency: number },
+): Promise<RssUnderLoad> {
+  await sleep(3000);
+  const idleRssKb = rssKb(pid);
+  const load = await runBatch(o.loadRequests, o.loadConcurrency, async () => {
+    if ((await client.getSecret(requestFor("kv"))) !== expected) throw new Error("wrong kv value");
+  });
+  await sleep(2000);
+  const afterLoadRssKb = rssKb(pid);
+  return {
+    idleRssKb,
+    afterLoadRssKb,
+    growth: afterLoadRssKb / idleRssKb - 1,
+    errors: load.errors,
+    rps: (load.latencies.length / load.wallMs) * 1000,
+  };
 }
 
 interface PluginRow {
@@ -103,7 +137,14 @@ function imageSize(ground: Ground, ref: string): Promise<number> {
 export async function measureFootprint(
   ground: Ground,
   s: Sides,
-  o: { coldStarts: number; loadRequests: number; loadConcurrency: number; log: (m: string) => void },
+  o: {
+    coldStarts: number;
+    loadRequests: number;
+    loadConcurrency: number;
+    log: (m: string) => void;
+    /** Starts a fresh floor proxy, measured under the same load after the plugin. */
+    startFloor?: () => Promise<FloorProxy>;
+  },
 ): Promise<Footprint> {
   const coldStarts: ColdStart[] = [];
   for (let i = 0; i < o.coldStarts; i++) {
@@ -119,27 +160,34 @@ export async function measureFootprint(
   const plugin = await enabledPlugin(ground);
   const pid = findPluginPid(plugin.Id);
   if (!pid) throw new Error("the plugin process is not in /proc");
-  await sleep(3000);
-  const idleRssKb = rssKb(pid);
   const client = new PluginClient(path.join("/run/docker/plugins", plugin.Id, "vsp.sock"));
-  let load: Awaited<ReturnType<typeof runBatch>>;
+  let load: RssUnderLoad;
   try {
-    load = await runBatch(o.loadRequests, o.loadConcurrency, async () => {
-      if ((await client.getSecret(requestFor("kv"))) !== s.expected) throw new Error("wrong kv value");
-    });
+    load = await rssUnderLoad(pid, client, s.expected, o);
   } finally {
     client.close();
   }
-  await sleep(2000);
   if (findPluginPid(plugin.Id) !== pid) throw new Error("the plugin process restarted during the load");
-  const afterLoadRssKb = rssKb(pid);
   const peakRssKb = Number.parseInt(
     fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+)/m)?.[1] ?? "0",
     10,
   );
-  o.log(
-    `  RSS idle ${(idleRssKb / 1024).toFixed(1)} MB, after ${o.loadRequests} kv requests ${(afterLoadRssKb / 1024).toFixed(1)} MB (${load.errors} errors, ${((load.latencies.length / load.wallMs) * 1000).toFixed(0)} req/s)`,
-  );
+  const rssLine = (who: string, l: RssUnderLoad) =>
+    o.log(
+      `  ${who}: RSS idle ${(l.idleRssKb / 1024).toFixed(1)} MB, after ${o.loadRequests} kv requests ${(l.afterLoadRssKb / 1024).toFixed(1)} MB (${l.errors} errors, ${l.rps.toFixed(0)} req/s)`,
+    );
+  rssLine("plugin", load);
+  let floor: RssUnderLoad | undefined;
+  if (o.startFloor) {
+    const f = await o.startFloor();
+    try {
+      floor = await rssUnderLoad(f.pid, f.client, s.expected, o);
+    } finally {
+      f.client.close();
+      f.stop();
+    }
+    rssLine("floor proxy", floor);
+  }
 
   const imgs = (await ground.docker.listImages({})) as unknown as { RepoTags?: string[] }[];
   const pluginImageRef = imgs.flatMap((i) => i.RepoTags ?? []).find((t) => t.includes("/vsp-image:"));
@@ -150,14 +198,15 @@ export async function measureFootprint(
   return {
     coldStarts,
     coldStartMedianMs: midMedian(coldStarts.map((c) => c.firstAnswerMs)),
-    idleRssKb,
+    idleRssKb: load.idleRssKb,
     loadRequests: o.loadRequests,
     loadConcurrency: o.loadConcurrency,
     loadErrors: load.errors,
-    loadRps: (load.latencies.length / load.wallMs) * 1000,
-    afterLoadRssKb,
+    loadRps: load.rps,
+    afterLoadRssKb: load.afterLoadRssKb,
     peakRssKb,
-    rssGrowth: afterLoadRssKb / idleRssKb - 1,
+    rssGrowth: load.growth,
+    ...(floor ? { floor } : {}),
     bundleBytes: {
       plugin: fs.statSync(path.join(bundle, "plugin.cjs")).size,
       helper: fs.statSync(path.join(bundle, "helper.cjs")).size,

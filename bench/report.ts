@@ -158,6 +158,14 @@ export function verdicts(r: BenchResults): Verdict[] {
       goal: `≤ ${GOALS.rssGrowth * 100} %`,
       mark: mark(f.rssGrowth <= GOALS.rssGrowth && f.loadErrors === 0),
     });
+    if (f.floor)
+      v.push({
+        section: "footprint",
+        figure: `floor proxy RSS growth after ${f.loadRequests} kv requests`,
+        value: `${(f.floor.growth * 100).toFixed(0)} %`,
+        goal: "—",
+        mark: "report",
+      });
     v.push({
       section: "footprint",
       figure: "vsp's share of the plugin rootfs",
@@ -373,6 +381,16 @@ export function render(r: BenchResults): string {
             `growth ≤ ${GOALS.rssGrowth * 100} %`,
             verdictOf("footprint", `RSS growth after ${f.loadRequests} kv requests`)?.mark ?? "",
           ],
+          ...(f.floor
+            ? [
+                [
+                  `the floor proxy (Node's http + vsp's Vault client, fresh), the same load (${f.floor.rps.toFixed(0)} req/s, ${f.floor.errors} errors)`,
+                  `${(f.floor.idleRssKb / 1024).toFixed(1)} → ${(f.floor.afterLoadRssKb / 1024).toFixed(1)} MiB, growth ${(f.floor.growth * 100).toFixed(0)} %`,
+                  "—",
+                  "report",
+                ],
+              ]
+            : []),
           [
             `vsp's share of the rootfs: ${f.pluginImage.ref.replace(/^[^/]+\//, "")} minus ${f.baseImage.ref}`,
             `${mb(f.vspShareBytes)} (${mb(f.pluginImage.bytes)} vs ${mb(f.baseImage.bytes)}; bundle ${mb(f.bundleBytes.plugin + f.bundleBytes.helper)})`,

@@ -47,7 +47,13 @@ export async function makeSides(ground: Ground, expected: string): Promise<Sides
  * bench/floor-proxy.js on the host, reading the bench secret with a token of the bench service's
  * policy (given on stdin, never on the command line); stop() ends it.
  */
-export async function startFloorProxy(ground: Ground): Promise<{ client: PluginClient; stop: () => void }> {
+export interface FloorProxy {
+  client: PluginClient;
+  pid: number;
+  stop: () => void;
+}
+
+export async function startFloorProxy(ground: Ground): Promise<FloorProxy> {
   const created = await must(ground, "POST", "auth/token/create", {
     policies: [`swarm-${BENCH_SERVICE}`],
     ttl: "2h",
@@ -83,5 +89,5 @@ export async function startFloorProxy(ground: Ground): Promise<{ client: PluginC
     stop();
     throw err;
   }
-  return { client: new PluginClient(socket), stop };
+  return { client: new PluginClient(socket), pid: child.pid!, stop };
 }

@@ -154,7 +154,11 @@ try {
     results.audit = await countVaultCalls(g, s, settings.audit.requests);
   });
   await section("footprint", "3. footprint", async () => {
-    results.footprint = await measureFootprint(g, s, { ...settings.footprint, log: say });
+    results.footprint = await measureFootprint(g, s, {
+      ...settings.footprint,
+      log: say,
+      startFloor: () => startFloorProxy(g),
+    });
   });
   await section("scale", "2. scale-out", async () => {
     results.scale = await measureScaleOut(g, {
