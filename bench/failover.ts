@@ -2,7 +2,8 @@
 // known (polled every 50 ms) and until a task created after the kill has its secrets, as the new
 // leader's plugin logged them (the log line's own time, so no polling error). A new service (kv +
 // token secret, kept off the dead node) is created from the moment of the kill, through the API
-// of a surviving manager, retried until a leader accepts it.
+// of a surviving manager, retried until a leader accepts it. Rounds alternate between Swarm's
+// default dispatcher heartbeat (5 s) and 1 s, to show how much of the gap is Swarm's reconnection.
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { type Cluster, type ClusterNode, startCluster, stopCluster } from "../test/ground/cluster.js";
@@ -14,6 +15,8 @@ import { kvPut, writePolicy } from "../test/helpers/vault.js";
 import { median } from "./stats.js";
 
 export interface FailoverRound {
+  /** Swarm's dispatcher heartbeat during the round (the default is 5 s). */
+  heartbeatS: number;
   killed: string;
   newLeader: string;
   /** Kill → a surviving manager names a new leader. */
@@ -33,10 +36,32 @@ export interface Failover {
   clusterStartMs: number;
   deployMs: number;
   rounds: FailoverRound[];
+  /** Per heartbeat setting, the default's first. */
+  byHeartbeat: HeartbeatFigures[];
+}
+
+export interface HeartbeatFigures {
+  heartbeatS: number;
   electionMedianMs: number;
   deliveryMedianMs: number;
   gapMedianMs: number;
   gapMaxMs: number;
+}
+
+/** Rounds alternate between Swarm's default dispatcher heartbeat and a short one, side by side. */
+export const HEARTBEATS_S = [5, 1] as const;
+
+/** Sets how often agents report to the dispatcher (`docker swarm update --dispatcher-heartbeat`). */
+async function setHeartbeat(cluster: Cluster, seconds: number): Promise<void> {
+  const d = cluster.docker(await cluster.leader()) as Docker;
+  const swarm = (await d.swarmInspect()) as {
+    Version: { Index: number };
+    Spec: { Dispatcher?: Record<string, unknown> } & Record<string, unknown>;
+  };
+  await d.swarmUpdate({
+    _query: { version: swarm.Version.Index },
+    _body: { ...swarm.Spec, Dispatcher: { ...swarm.Spec.Dispatcher, HeartbeatPeriod: seconds * 1e9 } },
+  });
 }
 
 const STACK = "fo";
@@ -84,7 +109,9 @@ async function oneRound(
   cluster: Cluster,
   round: number,
   ids: Record<string, string>,
+  heartbeatS: number,
 ): Promise<FailoverRound> {
+  await setHeartbeat(cluster, heartbeatS);
   const leader = await cluster.leader();
   const survivors = cluster.reachable().filter((n) => n !== leader);
   const t0 = Date.now();
@@ -128,6 +155,7 @@ async function oneRound(
   await cluster.waitQuorum();
   const deliveryMs = served.at - t0;
   return {
+    heartbeatS,
     killed: leader.name,
     newLeader: election.node.name,
     electionMs: election.ms,
@@ -177,10 +205,10 @@ ${HOST_NETWORK}`,
     if (Object.values(ids).some((id) => !id)) throw new Error("the stack's secrets are missing");
     const rounds: FailoverRound[] = [];
     for (let r = 0; r < o.rounds; r++) {
-      const round = await oneRound(cluster, r, ids);
+      const round = await oneRound(cluster, r, ids, HEARTBEATS_S[r % HEARTBEATS_S.length]!);
       rounds.push(round);
       o.log(
-        `  round ${r + 1}: killed ${round.killed}; leader ${round.newLeader} after ${round.electionMs} ms, ` +
+        `  round ${r + 1} (heartbeat ${round.heartbeatS} s): killed ${round.killed}; leader ${round.newLeader} after ${round.electionMs} ms, ` +
           `service accepted ${round.acceptedMs} ms, secrets served ${round.deliveryMs} ms (+${round.gapMs} ms; the plugin's own time ${round.pluginMs} ms)`,
       );
     }
@@ -189,10 +217,16 @@ ${HOST_NETWORK}`,
       clusterStartMs,
       deployMs: run.ms,
       rounds,
-      electionMedianMs: median(rounds.map((r) => r.electionMs)),
-      deliveryMedianMs: median(rounds.map((r) => r.deliveryMs)),
-      gapMedianMs: median(rounds.map((r) => r.gapMs)),
-      gapMaxMs: Math.max(...rounds.map((r) => r.gapMs)),
+      byHeartbeat: HEARTBEATS_S.map((heartbeatS) => {
+        const of = rounds.filter((r) => r.heartbeatS === heartbeatS);
+        return {
+          heartbeatS,
+          electionMedianMs: median(of.map((r) => r.electionMs)),
+          deliveryMedianMs: median(of.map((r) => r.deliveryMs)),
+          gapMedianMs: median(of.map((r) => r.gapMs)),
+          gapMaxMs: Math.max(...of.map((r) => r.gapMs)),
+        };
+      }).filter((h) => Number.isFinite(h.gapMaxMs)),
     };
   } finally {
     await stopCluster(cluster);

@@ -116,20 +116,22 @@ export function verdicts(r: BenchResults): Verdict[] {
     });
   }
   const fo = r.failover;
-  if (fo) {
+  for (const h of fo?.byHeartbeat ?? []) {
+    // The goal is marked with Swarm's default heartbeat, what a swarm has unless its operator changed it.
+    const isDefault = h === fo?.byHeartbeat[0];
     v.push({
       section: "failover",
-      figure: "election after a leader kill (median)",
-      value: secs(fo.electionMedianMs),
+      figure: `election after a leader kill (median, heartbeat ${h.heartbeatS} s)`,
+      value: secs(h.electionMedianMs),
       goal: "—",
       mark: "report",
     });
     v.push({
       section: "failover",
-      figure: "first delivery − election (worst round)",
-      value: `+${secs(fo.gapMaxMs)} (median +${secs(fo.gapMedianMs)})`,
-      goal: `≤ +${secs(GOALS.failoverGapMs)}`,
-      mark: mark(fo.gapMaxMs <= GOALS.failoverGapMs),
+      figure: `first delivery − election (worst round, heartbeat ${h.heartbeatS} s)`,
+      value: `+${secs(h.gapMaxMs)} (median +${secs(h.gapMedianMs)})`,
+      goal: isDefault ? `≤ +${secs(GOALS.failoverGapMs)}` : "—",
+      mark: isDefault ? mark(h.gapMaxMs <= GOALS.failoverGapMs) : "report",
     });
   }
   for (const row of r.scale ?? []) {
@@ -474,6 +476,7 @@ export function render(r: BenchResults): string {
       table(
         [
           "round",
+          "heartbeat",
           "killed",
           "new leader",
           "election",
@@ -484,6 +487,7 @@ export function render(r: BenchResults): string {
         ],
         fo.rounds.map((x, i) => [
           String(i + 1),
+          `${x.heartbeatS} s`,
           x.killed,
           x.newLeader,
           secs(x.electionMs),
@@ -492,7 +496,7 @@ export function render(r: BenchResults): string {
           `+${secs(x.gapMs)}`,
           `${x.pluginMs} ms`,
         ]),
-        new Set([3, 4, 5, 6, 7]),
+        new Set([4, 5, 6, 7, 8]),
       ),
     );
   }

@@ -53,7 +53,7 @@ const settings = {
     rounds: { 1: 2, 10: 2, 50: 4 } as Record<number, number>,
   },
   cli: { runs: 3 },
-  failover: { rounds: quick ? 1 : 3 },
+  failover: { rounds: quick ? 2 : 6 },
 };
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
