@@ -44,7 +44,7 @@ for (const s of only)
   }
 
 const settings = {
-  vaultCost: { requests: quick ? 200 : 1000, rounds: quick ? 2 : 4 },
+  vaultCost: { requests: quick ? 200 : 1000, rounds: quick ? 2 : 8 },
   overhead: { requests: quick ? 80 : 400, rounds: 4, concurrencies: [1, 8, 32] },
   audit: { requests: 20 },
   footprint: { coldStarts: quick ? 1 : 3, loadRequests: quick ? 1000 : 10_000, loadConcurrency: 16 },
