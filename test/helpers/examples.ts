@@ -4,8 +4,9 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Ground } from "../ground/ground.js";
+import { waitFor } from "../ground/process.js";
 import { ROOT } from "./cli.js";
-import { must, writePolicy } from "./vault.js";
+import { bao, must, writePolicy } from "./vault.js";
 
 export const EXAMPLES = {
   dream: { file: "dream.yml", services: ["app"] },
@@ -23,34 +24,70 @@ export interface ExampleValues {
   caPem: string;
 }
 
-export async function setUpExampleVault(ground: Ground): Promise<ExampleValues> {
-  const v = {
-    dbPassword: `wp-${randomBytes(8).toString("hex")}`,
-    dbRootPassword: `root-${randomBytes(8).toString("hex")}`,
-    apiKey: `key-${randomBytes(8).toString("hex")}`,
-    dbPass: `shop-${randomBytes(8).toString("hex")}`,
-    caPem: "",
-  };
-  await must(ground, "POST", "secret/data/wordpress/db", {
-    data: { password: v.dbPassword, root_password: v.dbRootPassword },
+/**
+ * Writes `data` at a KV v2 path once per ground (check-and-set 0) and gives what is there: two
+ * files that set up the examples side by side agree on one set of values.
+ */
+async function kvOnce(
+  ground: Ground,
+  path: string,
+  data: Record<string, string>,
+): Promise<Record<string, string>> {
+  const write = await bao(ground, "POST", `secret/data/${path}`, { options: { cas: 0 }, data });
+  if (write.status >= 300 && !/check-and-set/.test(JSON.stringify(write.json.errors ?? "")))
+    throw new Error(`OpenBao POST secret/data/${path}: ${write.status} ${JSON.stringify(write.json.errors)}`);
+  const read = await must(ground, "GET", `secret/data/${path}`);
+  return (read.data as { data: Record<string, string> }).data;
+}
+
+/** The examples' PKI mount, CA and role, made by whichever file comes first; the other waits for them. */
+async function shopPki(ground: Ground): Promise<string> {
+  const mount = await bao(ground, "POST", "sys/mounts/shop-pki", {
+    type: "pki",
+    config: { max_lease_ttl: "8760h" },
   });
-  await must(ground, "POST", "secret/data/shop/api", {
-    data: { key: v.apiKey, endpoint: "https://api.example" },
-  });
-  await must(ground, "POST", "secret/data/shop/env", { data: { DB_USER: "shop", DB_PASS: v.dbPass } });
-  const mounts = (await must(ground, "GET", "sys/mounts")) as Record<string, unknown>;
-  if (!("shop-pki/" in mounts) && !("shop-pki/" in ((mounts.data as Record<string, unknown>) ?? {}))) {
-    await must(ground, "POST", "sys/mounts/shop-pki", { type: "pki", config: { max_lease_ttl: "8760h" } });
+  if (mount.status < 300) {
     await must(ground, "POST", "shop-pki/root/generate/internal", { common_name: "shop CA", ttl: "8760h" });
     await must(ground, "POST", "shop-pki/roles/shop", {
       allowed_domains: "shop.internal",
       allow_subdomains: true,
       max_ttl: "72h",
     });
+  } else if (!/already in use/.test(JSON.stringify(mount.json.errors ?? ""))) {
+    throw new Error(`OpenBao POST sys/mounts/shop-pki: ${mount.status} ${JSON.stringify(mount.json.errors)}`);
   }
-  v.caPem = String(
-    ((await must(ground, "GET", "shop-pki/cert/ca")).data as { certificate: string }).certificate,
+  return waitFor(
+    "the examples' PKI CA and role",
+    async () => {
+      if ((await bao(ground, "GET", "shop-pki/roles/shop")).status !== 200) return undefined;
+      const ca = await bao(ground, "GET", "shop-pki/cert/ca");
+      const pem = (ca.json.data as { certificate?: string } | undefined)?.certificate ?? "";
+      return pem.includes("BEGIN CERTIFICATE") ? pem : undefined;
+    },
+    30_000,
   );
+}
+
+export async function setUpExampleVault(ground: Ground): Promise<ExampleValues> {
+  const wordpress = await kvOnce(ground, "wordpress/db", {
+    password: `wp-${randomBytes(8).toString("hex")}`,
+    root_password: `root-${randomBytes(8).toString("hex")}`,
+  });
+  const api = await kvOnce(ground, "shop/api", {
+    key: `key-${randomBytes(8).toString("hex")}`,
+    endpoint: "https://api.example",
+  });
+  const env = await kvOnce(ground, "shop/env", {
+    DB_USER: "shop",
+    DB_PASS: `shop-${randomBytes(8).toString("hex")}`,
+  });
+  const v: ExampleValues = {
+    dbPassword: wordpress.password!,
+    dbRootPassword: wordpress.root_password!,
+    apiKey: api.key!,
+    dbPass: env.DB_PASS!,
+    caPem: await shopPki(ground),
+  };
   const wp = 'path "secret/data/wordpress/db" { capabilities = ["read"] }';
   await writePolicy(ground, "swarm-wordpress_db", wp);
   await writePolicy(ground, "swarm-wordpress_wordpress", wp);
