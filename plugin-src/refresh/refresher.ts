@@ -61,6 +61,8 @@ export interface PassResult {
   started: string[];
   completed: string[];
   failed: string[];
+  /** The earliest time a service not due yet becomes due (before-expiry, every=): the loop comes back then. */
+  nextPassBy?: number;
 }
 
 export class Refresher {
@@ -107,6 +109,7 @@ export class Refresher {
         return true;
       },
     };
+    const considered: RefreshState[] = [];
     for (const svc of [...services].sort((a, b) => a.name.localeCompare(b.name))) {
       const state = byService.get(svc.id) ?? {
         serviceId: svc.id,
@@ -115,6 +118,7 @@ export class Refresher {
         kvVersions: {},
       };
       byService.delete(svc.id);
+      considered.push(state);
       const before = JSON.stringify(stateLabels(this.opts.deployment, state));
       try {
         await this.consider(svc, state, records, budget, result);
@@ -125,6 +129,10 @@ export class Refresher {
     }
     // Services removed, or that dropped the label: their state goes.
     for (const orphan of byService.values()) await this.store.remove(orphan);
+    const upcoming = considered
+      .map((s) => Date.parse(s.nextAt ?? ""))
+      .filter((at) => Number.isFinite(at) && at > this.now());
+    if (upcoming.length > 0) result.nextPassBy = Math.min(...upcoming);
     return result;
   }
 

@@ -251,10 +251,11 @@ test("before-expiry counts only running tasks' live credentials, wrapped tokens 
     rec("gone", { expiresAt: new Date(T0 + 3000).toISOString() }), // not a running task
     rec("t1", { wrapAccessor: "w", expiresAt: new Date(T0 + 300_000).toISOString() }),
   ];
-  await refresher(f, () => T0).pass();
+  const result = await refresher(f, () => T0).pass();
   assert.equal(
     f.states.get(a.id)!.nextAt,
     new Date(T0 + 60_000).toISOString(),
     "two thirds of the wrapped token's 90 s",
   );
+  assert.equal(result.nextPassBy, T0 + 60_000, "the loop comes back when the rollout is due");
 });
