@@ -7,14 +7,17 @@ export interface ConfigInfo {
   labels: Record<string, string>;
 }
 
-export async function listConfigs(engine: Engine, labelFilters: string[]): Promise<ConfigInfo[]> {
+type RawConfig = { ID: string; Spec: { Name: string; Labels?: Record<string, string> } };
+
+async function configsWhere(engine: Engine, filters: Record<string, string[]>): Promise<ConfigInfo[]> {
   const raw = (await dockerApi(engine).listConfigs({
-    filters: JSON.stringify({ label: labelFilters }),
-  })) as unknown as {
-    ID: string;
-    Spec: { Name: string; Labels?: Record<string, string> };
-  }[];
+    filters: JSON.stringify(filters),
+  })) as unknown as RawConfig[];
   return raw.map((c) => ({ id: c.ID, name: c.Spec.Name, labels: c.Spec.Labels ?? {} }));
+}
+
+export function listConfigs(engine: Engine, labelFilters: string[]): Promise<ConfigInfo[]> {
+  return configsWhere(engine, { label: labelFilters });
 }
 
 /** Creates a config; a name already taken answers with the engine's 409 (statusCode on the error). */
@@ -34,14 +37,8 @@ export async function createConfig(
 
 /** The config with exactly this name, if any. */
 export async function findConfig(engine: Engine, name: string): Promise<ConfigInfo | undefined> {
-  const raw = (await dockerApi(engine).listConfigs({
-    filters: JSON.stringify({ name: [name] }),
-  })) as unknown as {
-    ID: string;
-    Spec: { Name: string; Labels?: Record<string, string> };
-  }[];
-  const c = raw.find((x) => x.Spec.Name === name);
-  return c ? { id: c.ID, name: c.Spec.Name, labels: c.Spec.Labels ?? {} } : undefined;
+  // The engine's name filter matches by prefix.
+  return (await configsWhere(engine, { name: [name] })).find((c) => c.name === name);
 }
 
 export async function removeConfig(engine: Engine, id: string): Promise<void> {

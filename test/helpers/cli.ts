@@ -2,6 +2,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { until } from "../../common/poll.js";
 import type { Ground } from "../ground/ground.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -80,15 +81,17 @@ let deployed: Promise<CliRun> | undefined;
  * Files share the ground two at a time: a deploy that meets another file's run lock tries again.
  */
 export async function ensureDeployed(ground: Ground): Promise<CliRun> {
-  deployed ??= (async () => {
-    const until = Date.now() + 300_000;
-    for (;;) {
-      const run = await vsp(ground, [...deployArgs(ground), "--json"]);
-      if (run.code === 0) return run;
-      if (!/another run is changing deployment/.test(run.stderr) || Date.now() > until)
-        throw new Error(`vsp deploy failed (${run.code}): ${run.stderr}`);
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-  })();
+  let last: CliRun | undefined;
+  deployed ??= until(
+    300_000,
+    async () => {
+      last = await vsp(ground, [...deployArgs(ground), "--json"]);
+      if (last.code === 0) return last;
+      if (/another run is changing deployment/.test(last.stderr)) return undefined;
+      throw new Error(`vsp deploy failed (${last.code}): ${last.stderr}`);
+    },
+    () => new Error(`vsp deploy still meets another run's lock after 300 s: ${last?.stderr ?? ""}`),
+    1000,
+  );
   return deployed;
 }
